@@ -1,0 +1,50 @@
+# The commands the README gives. Everything runs inside .venv, made on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO_DB := var/demo/kuzet.db
+export KUZET_VAR ?= var
+
+.PHONY: demo test lint bench serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+KUZET  := $(BIN)/kuzet --db $(DEMO_DB)
+
+demo: $(STAMP)  ## the whole pipeline on the bundled offline sample
+	@mkdir -p $(dir $(DEMO_DB))
+	$(KUZET) migrate
+	$(KUZET) import data/sample/documents.jsonl
+	@echo "--- Russian: police extortion, 'вымогательство' (any word form starting so)"
+	$(KUZET) search 'вымогательств*' --limit 3
+	@echo "--- Kazakh, phrase search"
+	$(KUZET) search '"жыныстық бағдарға"' --lang kk --limit 3
+	@echo "--- English, newest first, as JSON"
+	$(KUZET) search 'propaganda AND LGBT' --lang en --sort date --format json --limit 2
+	@echo "--- a malformed query is refused in one line (exit status 2)"
+	-$(KUZET) search '"unbalanced'
+	$(KUZET) export 'discrimination OR дискриминац* OR кемсіт*' --format csv --out var/demo/export.csv
+	$(KUZET) show https://vlast.kz/novosti/60001-sample-police-extortion.html
+	@echo "Web UI for researchers: make serve  (read-only, http://127.0.0.1:8001/)"
+
+test: $(STAMP)  ## lint, then the test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: $(STAMP)  ## benchmarks, each printing ratios against a baseline run beside it
+	$(BIN)/python bench/search.py
+
+serve: $(STAMP)  ## the read-only web UI on the demo database, at http://127.0.0.1:8001/
+	$(BIN)/kuzet --db $(DEMO_DB) serve
+
+clean:
+	rm -rf var/demo .pytest_cache

@@ -1,0 +1,168 @@
+"""The database schema as named, ordered migrations (applied by `kuzet.store`).
+
+Each migration is a list of SQL statements run in one transaction together with the record
+that it was applied. Add new migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+#: Marks a SQLite file as a Kuzet database (PRAGMA application_id): "KUZT".
+APPLICATION_ID = 0x4B555A54
+
+migrations = Migrations("kuzet")
+
+_INITIAL = [
+    """CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        url TEXT,
+        langs TEXT NOT NULL DEFAULT '[]',
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        added_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL REFERENCES sources(id),
+        kind TEXT NOT NULL CHECK (kind IN ('news', 'law', 'draft', 'bill_page')),
+        lang TEXT,
+        title TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        lemmas TEXT,
+        published_at TEXT,
+        fetched_at TEXT NOT NULL,
+        dated_utc TEXT GENERATED ALWAYS AS
+            (strftime('%Y-%m-%dT%H:%M:%SZ', coalesce(published_at, fetched_at))) STORED,
+        sha256 TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        topics TEXT NOT NULL DEFAULT '[]',
+        rules_version TEXT,
+        first_seen_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX documents_source ON documents(source, dated_utc)",
+    "CREATE INDEX documents_lang ON documents(lang, dated_utc)",
+    "CREATE INDEX documents_kind ON documents(kind, dated_utc)",
+    "CREATE INDEX documents_dated ON documents(dated_utc)",
+    "CREATE INDEX documents_rules ON documents(rules_version)",
+    """CREATE TABLE document_versions (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        published_at TEXT,
+        fetched_at TEXT NOT NULL,
+        superseded_at TEXT NOT NULL,
+        PRIMARY KEY (document_id, version)
+    )""",
+    """CREATE TABLE annotations (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        rules_version TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        score REAL NOT NULL,
+        flagged INTEGER NOT NULL CHECK (flagged IN (0, 1)),
+        evidence TEXT NOT NULL DEFAULT '[]',
+        doc_version INTEGER NOT NULL,
+        annotated_at TEXT NOT NULL,
+        PRIMARY KEY (document_id, rules_version, topic)
+    )""",
+    "CREATE INDEX annotations_topic ON annotations(topic, flagged)",
+    """CREATE TABLE bills (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        title_ru TEXT,
+        title_kk TEXT,
+        identifiers TEXT NOT NULL DEFAULT '{}',
+        initiator TEXT,
+        stage TEXT,
+        stage_date TEXT,
+        topics TEXT NOT NULL DEFAULT '[]',
+        tracked INTEGER NOT NULL DEFAULT 0 CHECK (tracked IN (0, 1)),
+        first_seen_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX bills_stage ON bills(stage)",
+    """CREATE TABLE bill_events (
+        id INTEGER PRIMARY KEY,
+        bill_id INTEGER NOT NULL REFERENCES bills(id) ON DELETE CASCADE,
+        stage TEXT NOT NULL,
+        event_date TEXT,
+        source TEXT,
+        document_id INTEGER REFERENCES documents(id),
+        url TEXT,
+        evidence TEXT NOT NULL DEFAULT '{}',
+        recorded_at TEXT NOT NULL,
+        UNIQUE (bill_id, stage, event_date)
+    )""",
+    """CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        job TEXT NOT NULL,
+        source TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'partial', 'failed')),
+        method TEXT,
+        pages INTEGER NOT NULL DEFAULT 0,
+        new_docs INTEGER NOT NULL DEFAULT 0,
+        changed_docs INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        message TEXT
+    )""",
+    "CREATE INDEX runs_source ON runs(source, started_at)",
+    """CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        recipients TEXT NOT NULL DEFAULT '[]',
+        subject TEXT NOT NULL,
+        body_text TEXT NOT NULL,
+        body_html TEXT,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        sent_at TEXT
+    )""",
+    "CREATE INDEX outbox_status ON outbox(status, next_attempt_at)",
+    # Full-text index over the documents table (external content, kept in step by triggers).
+    """CREATE VIRTUAL TABLE documents_fts USING fts5(
+        title, text, lemmas,
+        content="documents", content_rowid="id",
+        tokenize="unicode61 remove_diacritics 2"
+    )""",
+    # Title matches weigh more than body matches; lemmas count like the body.
+    "INSERT INTO documents_fts(documents_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0, 1.0)')",
+    """CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+        INSERT INTO documents_fts(rowid, title, text, lemmas)
+        VALUES (new.id, new.title, new.text, new.lemmas);
+    END""",
+    """CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN
+        INSERT INTO documents_fts(documents_fts, rowid, title, text, lemmas)
+        VALUES ('delete', old.id, old.title, old.text, old.lemmas);
+    END""",
+    """CREATE TRIGGER documents_au AFTER UPDATE OF title, text, lemmas ON documents BEGIN
+        INSERT INTO documents_fts(documents_fts, rowid, title, text, lemmas)
+        VALUES ('delete', old.id, old.title, old.text, old.lemmas);
+        INSERT INTO documents_fts(rowid, title, text, lemmas)
+        VALUES (new.id, new.title, new.text, new.lemmas);
+    END""",
+]
+
+
+@migrations(name="0001_initial")
+def initial(db: Database) -> None:
+    """Sources, documents and their versions, annotations, bills, runs, outbox, FTS."""
+    for statement in _INITIAL:
+        db.execute(statement)
+
+
+def known_names() -> list[str]:
+    """Names of every migration this version of Kuzet knows, in order."""
+    return [m.name for m in migrations._migrations]

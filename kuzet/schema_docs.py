@@ -1,0 +1,189 @@
+"""What every table and column means: the source of docs/schema.md and the web UI's metadata."""
+
+from __future__ import annotations
+
+TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "sources": (
+        "Where documents come from: one row per configured source (or per site an import named).",
+        {
+            "id": "Short slug of the source, e.g. `vlast` or `adilet`; documents.source refers "
+            "to it.",
+            "name": "Human-readable name.",
+            "kind": "Kind of source: `news`, `legislation`, `ngo`, or `unknown` for sources "
+            "created by an import.",
+            "url": "Entry page of the source, if known.",
+            "langs": "JSON array of the language codes it publishes in.",
+            "enabled": "1 if the crawler visits it, 0 if switched off in configuration.",
+            "added_at": "When the row was created (ISO 8601, UTC).",
+        },
+    ),
+    "documents": (
+        "Every stored document in its current version: news articles, laws, drafts, bill "
+        "pages. Earlier versions are in document_versions.",
+        {
+            "id": "Stable integer id (never reused); `kuzet show ID` prints the record.",
+            "url": "Canonical URL (lower-case host, no fragment or tracking parameters); unique.",
+            "source": "The source's id (sources.id).",
+            "kind": "`news`, `law` (an act on adilet.zan.kz), `draft` (a draft open for public "
+            "discussion) or `bill_page` (a bill's page in Parliament or a signing "
+            "notice).",
+            "lang": "Language code: `ru`, `kk` or `en`.",
+            "title": "Title as published.",
+            "text": "Main text, cleaned of markup.",
+            "lemmas": "Normalised word forms of title and text, filled by the NLP stage so that "
+            "search matches inflected Russian and Kazakh; NULL until annotated.",
+            "published_at": "Publication date given by the source (ISO 8601 with offset), if any.",
+            "fetched_at": "When this version was fetched or imported (ISO 8601 with offset).",
+            "dated_utc": "Generated: published_at, or fetched_at when there is none, in UTC "
+            "(`YYYY-MM-DDTHH:MM:SSZ`). Date filters and date sorting use it.",
+            "sha256": "SHA-256 of `text` (UTF-8); a new value means a new version.",
+            "version": "1 for the first text seen at this URL, +1 each time the text changed.",
+            "topics": "JSON array of the topics flagged under the current rules: `sogi`, "
+            "`hate_crime`, `anti_discrimination`.",
+            "rules_version": "Hash of the rule files the current annotations were made with; "
+            "NULL when the document awaits annotation.",
+            "first_seen_at": "When the URL was first stored (ISO 8601, UTC).",
+            "updated_at": "When the row last changed (ISO 8601, UTC).",
+        },
+    ),
+    "document_versions": (
+        "Earlier texts of documents whose text changed: the history behind documents.version.",
+        {
+            "document_id": "The document (documents.id).",
+            "version": "Which version this was.",
+            "title": "Title of that version.",
+            "text": "Text of that version.",
+            "sha256": "SHA-256 of that text.",
+            "published_at": "Publication date recorded with that version.",
+            "fetched_at": "When that version was fetched.",
+            "superseded_at": "When a newer text replaced it.",
+        },
+    ),
+    "annotations": (
+        "Topic scores and the evidence behind them, per document and rules version.",
+        {
+            "document_id": "The document (documents.id).",
+            "rules_version": "Hash of the rule files used.",
+            "topic": "`sogi`, `hate_crime` or `anti_discrimination`.",
+            "score": "Weighted score of the matched rules.",
+            "flagged": "1 if the score passed the topic's threshold.",
+            "evidence": "JSON array: rule id, matched text, character offsets and sentence for "
+            "each match.",
+            "doc_version": "The documents.version that was annotated.",
+            "annotated_at": "When (ISO 8601, UTC).",
+        },
+    ),
+    "bills": (
+        "Bills followed through Parliament, one row per bill across all sources.",
+        {
+            "id": "Integer id.",
+            "key": "Stable identity: registration number or adilet id where known.",
+            "title_ru": "Russian title.",
+            "title_kk": "Kazakh title.",
+            "identifiers": "JSON object of identifiers (registration number, adilet id, "
+            "legalacts id).",
+            "initiator": "Who introduced it (government, deputies, President).",
+            "stage": "Current stage, from the fixed vocabulary (e.g. `first_reading`, `signed`).",
+            "stage_date": "Date the current stage was reached.",
+            "topics": "JSON array of the topics that make it relevant.",
+            "tracked": "1 if followed by hand whatever its topics.",
+            "first_seen_at": "When it was first seen (ISO 8601, UTC).",
+            "updated_at": "When the row last changed (ISO 8601, UTC).",
+        },
+    ),
+    "bill_events": (
+        "A bill's timeline: one row per stage reached, with its date and source.",
+        {
+            "id": "Integer id.",
+            "bill_id": "The bill (bills.id).",
+            "stage": "Stage reached.",
+            "event_date": "Date of the event (ISO 8601), if the source gives one.",
+            "source": "Source id that reported it.",
+            "document_id": "Document that is the evidence (documents.id), if any.",
+            "url": "Page that reported it.",
+            "evidence": "JSON object: the phrase and sentence that showed the stage.",
+            "recorded_at": "When Kuzet recorded it (ISO 8601, UTC).",
+        },
+    ),
+    "runs": (
+        "One row per job run (crawl of a source, import, annotation, alerts, digest).",
+        {
+            "id": "Integer id.",
+            "job": "`crawl`, `import`, `annotate`, `alerts`, `digest`.",
+            "source": "Source id, for crawls and imports.",
+            "started_at": "Start (ISO 8601, UTC).",
+            "finished_at": "End (ISO 8601, UTC); NULL while running or if it died.",
+            "status": "`running`, `ok`, `partial` (some items failed) or `failed`.",
+            "method": "How the source answered: `feed`, `sitemap`, `listing`, `import`.",
+            "pages": "Pages fetched or lines read.",
+            "new_docs": "Documents added.",
+            "changed_docs": "Documents whose text changed (new versions).",
+            "errors": "How many pages or lines failed.",
+            "message": "Last error or a note.",
+        },
+    ),
+    "outbox": (
+        "Email waiting to be sent or already sent (alerts, digests, operations notices).",
+        {
+            "id": "Integer id.",
+            "message_id": "Stable Message-ID header, so a retry is never a duplicate.",
+            "dedupe_key": "What the message is about (e.g. bill and event); unique.",
+            "kind": "`alert`, `digest` or `ops`.",
+            "recipients": "JSON array of addresses.",
+            "subject": "Subject line.",
+            "body_text": "Plain-text body.",
+            "body_html": "HTML body, if any.",
+            "created_at": "When queued (ISO 8601, UTC).",
+            "status": "`pending`, `sent` or `failed`.",
+            "attempts": "Delivery attempts so far.",
+            "next_attempt_at": "Earliest next attempt after a failure.",
+            "last_error": "Last delivery error.",
+            "sent_at": "When the server accepted it.",
+        },
+    ),
+    "documents_fts": (
+        "Full-text index (SQLite FTS5) over documents.title, text and lemmas; query it with "
+        "`documents_fts MATCH 'words'` joined on documents.id = documents_fts.rowid.",
+        {
+            "title": "Indexed title.",
+            "text": "Indexed text.",
+            "lemmas": "Indexed normalised word forms.",
+        },
+    ),
+    "_sqlite_migrations": (
+        "The schema migrations applied to this database, in order.",
+        {
+            "id": "Integer id.",
+            "migration_set": "Always `kuzet`.",
+            "name": "Migration name, e.g. `0001_initial`.",
+            "applied_at": "When it was applied (UTC).",
+        },
+    ),
+}
+
+
+def markdown() -> str:
+    """The text of docs/schema.md."""
+    lines = [
+        "# Database schema",
+        "",
+        "Kuzet keeps everything in one SQLite file (default `var/kuzet.db`; `--db` or `KUZET_DB`",
+        "to change it). Timestamps are ISO 8601 text with an explicit offset; JSON columns hold",
+        "JSON text (use SQLite's `json_each()` to unpack them). This file is generated from",
+        "`kuzet/schema_docs.py` by `kuzet schema > docs/schema.md`; a test keeps the two in step.",
+        "",
+        "Example: documents flagged `sogi` in Kazakh since October 2026, newest first:",
+        "",
+        "```sql",
+        "SELECT id, dated_utc, source, title FROM documents",
+        "WHERE lang = 'kk' AND dated_utc >= '2026-10-01'",
+        "  AND EXISTS (SELECT 1 FROM json_each(topics) WHERE value = 'sogi')",
+        "ORDER BY dated_utc DESC;",
+        "```",
+        "",
+    ]
+    for table, (about, columns) in TABLES.items():
+        lines += [f"## `{table}`", "", about, "", "| column | meaning |", "| --- | --- |"]
+        lines += [f"| `{name}` | {text} |" for name, text in columns.items()]
+        lines.append("")
+    return "\n".join(lines)

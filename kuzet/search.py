@@ -1,0 +1,225 @@
+"""Full-text search for researchers: query checking, filters, and output formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from kuzet.config import KINDS, LANGS, TOPICS
+from kuzet.documents import check_choice, parse_timestamp
+from kuzet.errors import FilterError, OutputError, SearchSyntaxError
+from kuzet.store import HL_END, HL_START, SearchFilters, Store
+
+FTS_COLUMNS = ("title", "text", "lemmas")
+_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+# A quoted string (with "" as an escaped quote), a bracket, or a run of other characters.
+_TOKEN = re.compile(r'"(?:[^"]|"")*"|[()]|[^\s()"]+')
+# What FTS5 accepts in a bareword: letters, digits, underscore, and any non-ASCII character.
+_BAREWORD = re.compile(r"[\w\u0080-\U0010ffff]+\*?")
+_COLUMN_FILTER = re.compile(rf"^({'|'.join(FTS_COLUMNS)}):(.*)$")
+
+EXPORT_FIELDS = (
+    "id",
+    "url",
+    "source",
+    "kind",
+    "lang",
+    "title",
+    "published_at",
+    "fetched_at",
+    "version",
+    "sha256",
+    "topics",
+    "text",
+)
+RESULT_FIELDS = (
+    "id",
+    "url",
+    "source",
+    "kind",
+    "lang",
+    "title",
+    "published_at",
+    "topics",
+    "score",
+    "snippet",
+)
+
+
+def prepare_query(query: str | None) -> str | None:
+    """Check a user's FTS5 query and make hyphenated or punctuated words into phrases.
+
+    `ЛГБТ-пропаганда` becomes `"ЛГБТ-пропаганда"` (a phrase of two words), which FTS5 would
+    otherwise reject. Quotes must balance. Other syntax errors are left to FTS5 to report.
+    """
+    if query is None or not query.strip():
+        return None
+    if query.count('"') % 2:
+        where = query.rfind('"') + 1
+        raise SearchSyntaxError(f"malformed search query: unbalanced quote at character {where}")
+    parts = []
+    for token in _TOKEN.findall(query):
+        column = ""
+        if m := _COLUMN_FILTER.match(token):
+            column, token = m.group(1) + ":", m.group(2)
+            if not token:
+                parts.append(column)
+                continue
+        if token.startswith('"') or token in "()" or token in _OPERATORS:
+            parts.append(column + token)
+        elif token.startswith("-") and len(token) > 1:
+            raise SearchSyntaxError(
+                f"malformed search query: {token!r}: to exclude a word write 'NOT {token[1:]}'"
+            )
+        elif token.startswith("^") or _BAREWORD.fullmatch(token) or token == "*":
+            parts.append(column + token)
+        else:
+            star = token.endswith("*")
+            phrase = token.rstrip("*").replace('"', '""')
+            parts.append(f'{column}"{phrase}"' + (" *" if star else ""))
+    return " ".join(parts)
+
+
+def make_filters(
+    store: Store,
+    *,
+    topic: str | None = None,
+    lang: str | None = None,
+    source: str | None = None,
+    kind: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> SearchFilters:
+    """Validate filter values against what the pipeline knows; raise FilterError if unknown."""
+    try:
+        if topic:
+            check_choice(topic, TOPICS, "topic")
+        if lang:
+            check_choice(lang, LANGS, "language")
+        if kind:
+            check_choice(kind, KINDS, "kind")
+        if source:
+            check_choice(source, tuple(store.source_ids()) or ("(none yet)",), "source")
+    except ValueError as exc:
+        raise FilterError(str(exc)) from exc
+    lower, upper = _utc(since, "--since"), _utc(until, "--until", end_of_day=True)
+    if lower and upper and lower > upper:
+        raise FilterError(f"--since {since} is after --until {until}")
+    return SearchFilters(topic=topic, lang=lang, source=source, kind=kind, since=lower, until=upper)
+
+
+def find(
+    store: Store,
+    query: str | None,
+    *,
+    sort: str = "rank",
+    limit: int | None = 20,
+    with_text: bool = False,
+    **filters: str | None,
+) -> Iterator[dict[str, Any]]:
+    """Check the query and filters, then run the search; raises before yielding anything."""
+    return store.search(
+        prepare_query(query),
+        make_filters(store, **filters),
+        sort=sort,
+        limit=limit,
+        with_text=with_text,
+    )
+
+
+def _utc(value: str | None, option: str, *, end_of_day: bool = False) -> str | None:
+    if not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(parse_timestamp(value, end_of_day=end_of_day))
+    except ValueError as exc:
+        raise FilterError(
+            f"{option} {value!r} is not a date (expected YYYY-MM-DD or an ISO 8601 date-time)"
+        ) from exc
+    return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def mark(text: str | None, start: str, end: str) -> str:
+    """Replace the store's highlight markers with `start`/`end`."""
+    return (text or "").replace(HL_START, start).replace(HL_END, end)
+
+
+def result_record(row: dict[str, Any]) -> dict[str, Any]:
+    """A search hit as plain values, matched words in the snippet wrapped in `**`."""
+    record = {k: row.get(k) for k in RESULT_FIELDS}
+    record["topics"] = json.loads(row.get("topics") or "[]")
+    record["snippet"] = " ".join(mark(row.get("snippet"), "**", "**").split())
+    if record["score"] is not None:
+        record["score"] = round(-record["score"], 3)
+    return record
+
+
+def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """Write search hits as one JSON array; returns how many."""
+    records = [result_record(r) for r in rows]
+    json.dump(records, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+    return len(records)
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, fields: tuple[str, ...]) -> int:
+    """Write rows as CSV with a header line; list values are joined with ';'."""
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    n = 0
+    for n, row in enumerate(rows, 1):  # noqa: B007 - n is the count afterwards
+        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
+    return n
+
+
+def export_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Full records for export: every field, topics as a list."""
+    for row in rows:
+        record = {k: row.get(k) for k in EXPORT_FIELDS}
+        record["topics"] = json.loads(row.get("topics") or "[]")
+        yield record
+
+
+def export(rows: Iterable[dict[str, Any]], out_path: Path, fmt: str) -> int:
+    """Write every row to `out_path` (csv or jsonl) atomically; returns how many rows.
+
+    The file appears only when complete: a failure leaves no half-written export behind.
+    """
+    directory = out_path.parent if str(out_path.parent) else Path()
+    if not directory.is_dir():
+        raise OutputError(f"cannot write {out_path}: directory {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out_path}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            if fmt == "csv":
+                n = write_csv(export_rows(rows), fh, EXPORT_FIELDS)
+            else:
+                n = 0
+                for n, record in enumerate(export_rows(rows), 1):  # noqa: B007
+                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        Path(tmp).replace(out_path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
+
+
+def csv_text(rows: Iterable[dict[str, Any]]) -> str:
+    """Search hits as CSV text (for stdout)."""
+    buf = io.StringIO()
+    write_csv((result_record(r) for r in rows), buf, RESULT_FIELDS)
+    return buf.getvalue()
