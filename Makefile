@@ -27,7 +27,7 @@ demo: $(STAMP)  ## the whole pipeline on the bundled offline sample
 	@echo "--- English, newest first, as JSON"
 	$(KUZET) search 'propaganda AND LGBT' --lang en --sort date --format json --limit 2
 	@echo "--- a malformed query is refused in one line (exit status 2)"
-	-$(KUZET) search '"unbalanced'
+	$(KUZET) search '"unbalanced' || test $$? -eq 2
 	$(KUZET) export 'discrimination OR дискриминац* OR кемсіт*' --format csv --out var/demo/export.csv
 	$(KUZET) show https://vlast.kz/novosti/60001-sample-police-extortion.html
 	@echo "Web UI for researchers: make serve  (read-only, http://127.0.0.1:8001/)"
