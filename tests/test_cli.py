@@ -192,3 +192,30 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert (command.help or "").strip(), name
         assert "Example:" in command.help, name
         assert f"kuzet {name}" in readme, f"README does not mention 'kuzet {name}'"
+
+
+def test_bad_databases_give_one_line_and_stay_untouched(tmp_path: Path) -> None:
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from kuzet.store import Store
+
+    newer = tmp_path / "newer.db"
+    Store.open(newer).close()
+    conn = sqlite3.connect(newer)
+    conn.execute("PRAGMA user_version = 999")
+    conn.commit()
+    conn.close()
+    before = newer.read_bytes()
+    runner = CliRunner()
+    cases = {
+        str(newer): "was made by a newer version of Kuzet",
+        str(tmp_path / "missing" / "k.db"): "does not exist",
+        str(tmp_path): "is a directory, not a file",
+    }
+    for path, message in cases.items():
+        result = runner.invoke(cli, ["--db", path, "import", str(SAMPLE)])
+        assert result.exit_code == 1, path
+        assert message in one_error_line(result)
+    assert newer.read_bytes() == before
