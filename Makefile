@@ -20,6 +20,13 @@ demo: $(STAMP)  ## the whole pipeline on the bundled offline sample
 	@mkdir -p $(dir $(DEMO_DB))
 	$(KUZET) migrate
 	$(KUZET) import data/sample/documents.jsonl
+	@echo "--- NLP stage: flag every new document on sogi, hate_crime, anti_discrimination"
+	$(KUZET) annotate
+	@echo "--- flagged on hate_crime, newest first"
+	$(KUZET) search --topic hate_crime --sort date --limit 4
+	@echo "--- search understands word forms: 'гей' finds 'геев', 'бағдар' finds 'бағдарға'"
+	$(KUZET) search 'гей AND полицейские' --limit 2
+	$(KUZET) search 'бағдар' --lang kk --limit 2
 	@echo "--- Russian: police extortion, 'вымогательство' (any word form starting so)"
 	$(KUZET) search 'вымогательств*' --limit 3
 	@echo "--- Kazakh, phrase search"
@@ -29,7 +36,11 @@ demo: $(STAMP)  ## the whole pipeline on the bundled offline sample
 	@echo "--- a malformed query is refused in one line (exit status 2)"
 	$(KUZET) search '"unbalanced' || test $$? -eq 2
 	$(KUZET) export 'discrimination OR дискриминац* OR кемсіт*' --format csv --out var/demo/export.csv
+	@echo "--- one document with its flags, evidence and legal references"
 	$(KUZET) show https://vlast.kz/novosti/60001-sample-police-extortion.html
+	@echo "--- classify any text"
+	echo 'Депутаты Курултая одобрили в первом чтении законопроект о запрете дискриминации по признаку пола и возраста; гендерное равенство закреплено в статье 14 Конституции.' | $(KUZET) classify --lang ru
+	@if [ -f ../shared/corpus/dev.jsonl ]; then echo "--- quality on the labelled dev corpus"; $(KUZET) eval ../shared/corpus/dev.jsonl --quiet; fi
 	@echo "Web UI for researchers: make serve  (read-only, http://127.0.0.1:8001/)"
 
 test: $(STAMP)  ## lint, then the test suite

@@ -231,6 +231,11 @@ def show(ref: str, fmt: str) -> None:
         click.echo(f"  {a['topic']}: score {a['score']:.2f} ({mark}; rules {a['rules_version']})")
         for ev in a["evidence"]:
             click.echo(f"    - {json.dumps(ev, ensure_ascii=False)}")
+    if doc["legal_refs"]:
+        click.echo(f"Legal references ({len(doc['legal_refs'])}):")
+        for ref in doc["legal_refs"]:
+            attrs = ", ".join(f"{k}={v}" for k, v in ref["attrs"].items() if v is not None)
+            click.echo(f"  {ref['label']}: {ref['text']!r} ({attrs})")
     if doc["versions"]:
         click.echo(f"Earlier versions ({len(doc['versions'])}):")
         for v in doc["versions"]:
@@ -274,6 +279,76 @@ def serve(host: str, port: int) -> None:
     with open_store() as store:
         path = store.path
     web.serve(path, host=host, port=port)
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(1), help="Annotate at most this many documents.")
+@click.option("--since", help="Only documents dated on or after (YYYY-MM-DD).")
+@db_option()
+def annotate(limit: int | None, since: str | None) -> None:
+    """Flag every document not yet annotated under the current rules (and fill search lemmas).
+
+    Changing a rule file in data/ changes the rules version, so the next run re-annotates old
+    documents without re-crawling.
+
+    Example: kuzet annotate --since 2026-11-01
+    """
+    from kuzet import annotate as annotating
+
+    with open_store() as store:
+        since_utc = searching.make_filters(store, since=since).since
+        total = annotating.pending_count(store, limit=limit, since=since_utc)
+        with click.progressbar(
+            length=total, label="annotating", file=sys.stderr, show_pos=True
+        ) as bar:
+            report = annotating.annotate(store, limit=limit, since=since_utc, progress=bar.update)
+    counts = ", ".join(f"{t} {report.flagged.get(t, 0)}" for t in TOPICS)
+    click.echo(
+        f"annotated {report.annotated} documents (rules {report.rules_version}); flagged: {counts}"
+    )
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--lang", type=click.Choice(LANGS), help="Language hint (detected anyway).")
+def classify(text: str | None, lang: str | None) -> None:
+    """Print the topics, scores, evidence and legal references of a text, as JSON.
+
+    The text comes from the argument, or from standard input when it is absent or '-'.
+
+    Example: echo 'Полицейские вымогали деньги у геев' | kuzet classify --lang ru
+    """
+    from kuzet.annotate import classify as run_classify
+
+    if text is None or text == "-":
+        text = sys.stdin.read()
+    click.echo(json.dumps(run_classify(text, lang), ensure_ascii=False, indent=2))
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of scores.")
+@click.option("--quiet", is_flag=True, help="Scores only, without the misses and false alarms.")
+def eval_(file: Path, as_json: bool, quiet: bool) -> None:
+    """Score the topic flags against a labelled corpus (the format of dev.jsonl).
+
+    Prints precision, recall and F1 per topic, macro-F1, the same per language, and then
+    every miss and false alarm with its evidence. Bad lines are named and skipped.
+
+    Example: kuzet eval ../shared/corpus/dev.jsonl --json
+    """
+    from kuzet import evaluate
+
+    report = evaluate.evaluate(file)
+    for error in report.errors:
+        click.echo(error, err=True)
+    summary = report.summary()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    click.echo(evaluate.format_summary(summary))
+    if not quiet:
+        click.echo("\n".join(evaluate.mistakes(report)))
 
 
 @cli.command()

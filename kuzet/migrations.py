@@ -163,6 +163,26 @@ def initial(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations(name="0003_legal_refs")
+def legal_refs(db: Database) -> None:
+    """Legal references and bill-stage phrases found by the NLP stage, per document."""
+    db.execute(
+        """CREATE TABLE legal_refs (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            rules_version TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            text TEXT NOT NULL,
+            field TEXT NOT NULL CHECK (field IN ('title', 'text')),
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            attrs TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (document_id, rules_version, seq)
+        )"""
+    )
+    db.execute("CREATE INDEX legal_refs_label ON legal_refs(label)")
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of Kuzet knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -73,6 +73,22 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "annotated_at": "When (ISO 8601, UTC).",
         },
     ),
+    "legal_refs": (
+        "Legal references and bill-stage phrases the NLP stage found in each document: "
+        "articles of codes, law titles, adilet ids, bill numbers, stages with their dates.",
+        {
+            "document_id": "The document (documents.id).",
+            "rules_version": "Hash of the rule files used (as in annotations).",
+            "seq": "Order of the reference within the document.",
+            "label": "`ARTICLE`, `LAW_TITLE`, `ADILET_ID`, `BILL_NUMBER` or `STAGE`.",
+            "text": "The words as they stand in the document.",
+            "field": "`title` or `text`: where the offsets point.",
+            "start_char": "Offset of the first character in that field.",
+            "end_char": "Offset after the last character.",
+            "attrs": "JSON object: `article`, `part`, `code` for ARTICLE; `title`; "
+            "`adilet_id`; `number`; `stage` and `date` (YYYY-MM-DD or null) for STAGE.",
+        },
+    ),
     "bills": (
         "Bills followed through Parliament, one row per bill across all sources.",
         {

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +24,9 @@ _OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 _TOKEN = re.compile(r'"(?:[^"]|"")*"|[()]|[^\s()"]+')
 # What FTS5 accepts in a bareword: letters, digits, underscore, and any non-ASCII character.
 _BAREWORD = re.compile(r"[\w\u0080-\U0010ffff]+\*?")
+_WORDS = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_KK_LETTERS = set("әғқңөұүһі")
 _COLUMN_FILTER = re.compile(rf"^({'|'.join(FTS_COLUMNS)}):(.*)$")
 
 EXPORT_FIELDS = (
@@ -54,38 +57,82 @@ RESULT_FIELDS = (
 )
 
 
-def prepare_query(query: str | None) -> str | None:
+def prepare_query(
+    query: str | None, lemmatize: Callable[[str], set[str]] | None = None
+) -> str | None:
     """Check a user's FTS5 query and make hyphenated or punctuated words into phrases.
 
     `ЛГБТ-пропаганда` becomes `"ЛГБТ-пропаганда"` (a phrase of two words), which FTS5 would
     otherwise reject. Quotes must balance. Other syntax errors are left to FTS5 to report.
+    With `lemmatize` (word or phrase -> normalised forms), each plain word and phrase also
+    matches the `lemmas` column, so `гей` finds `геев` (not inside NEAR(), which takes only
+    phrases).
     """
     if query is None or not query.strip():
         return None
     if query.count('"') % 2:
         where = query.rfind('"') + 1
         raise SearchSyntaxError(f"malformed search query: unbalanced quote at character {where}")
-    parts = []
+    parts: list[str] = []
+    near_depth = 0
     for token in _TOKEN.findall(query):
-        column = ""
-        if m := _COLUMN_FILTER.match(token):
-            column, token = m.group(1) + ":", m.group(2)
-            if not token:
-                parts.append(column)
-                continue
-        if token.startswith('"') or token in "()" or token in _OPERATORS:
-            parts.append(column + token)
-        elif token.startswith("-") and len(token) > 1:
-            raise SearchSyntaxError(
-                f"malformed search query: {token!r}: to exclude a word write 'NOT {token[1:]}'"
-            )
-        elif token.startswith("^") or _BAREWORD.fullmatch(token) or token == "*":
-            parts.append(column + token)
-        else:
-            star = token.endswith("*")
-            phrase = token.rstrip("*").replace('"', '""')
-            parts.append(f'{column}"{phrase}"' + (" *" if star else ""))
+        if near_depth:
+            near_depth += {"(": 1, ")": -1}.get(token, 0)
+        elif token == "(" and parts and parts[-1] == "NEAR":
+            near_depth = 1
+        parts.append(_prepare_token(token, None if near_depth else lemmatize))
     return " ".join(parts)
+
+
+def _prepare_token(token: str, lemmatize: Callable[[str], set[str]] | None) -> str:
+    column = ""
+    if m := _COLUMN_FILTER.match(token):
+        column, token = m.group(1) + ":", m.group(2)
+        if not token:
+            return column
+        lemmatize = None
+    if token in "()" or token in _OPERATORS or token.startswith("^") or token == "*":
+        return column + token
+    if token.startswith("-") and len(token) > 1:
+        raise SearchSyntaxError(
+            f"malformed search query: {token!r}: to exclude a word write 'NOT {token[1:]}'"
+        )
+    bare = _BAREWORD.fullmatch(token) is not None
+    if token.startswith('"'):
+        phrase, star = token[1:-1].replace('""', '"'), False
+    elif bare and (token.endswith("*") or not lemmatize):
+        return column + token  # a plain word or prefix stays as the user wrote it
+    else:
+        phrase, star = token.rstrip("*"), token.endswith("*")
+    quoted = column + _quote(phrase) + (" *" if star else "")
+    forms = sorted(lemmatize(phrase)) if lemmatize and not star else []
+    if not forms:
+        return quoted
+    return "(" + " OR ".join([quoted, *(f"lemmas:{_quote(f)}" for f in forms)]) + ")"
+
+
+def _quote(phrase: str) -> str:
+    return '"' + phrase.replace('"', '""') + '"'
+
+
+def query_lemmas(phrase: str) -> set[str]:
+    """Normalised forms of a query word or phrase, as the NLP stage writes them to `lemmas`.
+
+    Kazakh letters mean Kazakh; other Cyrillic could be Russian or Kazakh (both are tried);
+    Latin means English.
+    """
+    from nlp.pipeline import normalize_word
+
+    words = _WORDS.findall(phrase)
+    if not words:
+        return set()
+    if any(_KK_LETTERS.intersection(w.lower()) for w in words):
+        langs = ["kk"]
+    elif any(_CYRILLIC.search(w) for w in words):
+        langs = ["ru", "kk"]
+    else:
+        langs = ["en"]
+    return {" ".join(normalize_word(w, lang) for w in words) for lang in langs}
 
 
 def make_filters(
@@ -123,15 +170,16 @@ def find(
     sort: str = "rank",
     limit: int | None = 20,
     with_text: bool = False,
+    lemmas: bool = True,
     **filters: str | None,
 ) -> Iterator[dict[str, Any]]:
-    """Check the query and filters, then run the search; raises before yielding anything."""
+    """Check the query and filters, then run the search; raises before yielding anything.
+
+    With `lemmas`, query words also match the normalised forms the NLP stage stored.
+    """
+    match = prepare_query(query, query_lemmas if lemmas else None)
     return store.search(
-        prepare_query(query),
-        make_filters(store, **filters),
-        sort=sort,
-        limit=limit,
-        with_text=with_text,
+        match, make_filters(store, **filters), sort=sort, limit=limit, with_text=with_text
     )
 
 

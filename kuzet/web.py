@@ -60,6 +60,7 @@ _TABLE_OPTIONS: dict[str, dict[str, Any]] = {
     "bill_events": {"sort_desc": "recorded_at", "facets": ["stage"]},
     "runs": {"sort_desc": "started_at", "facets": ["job", "status", "source"]},
     "annotations": {"facets": ["topic", "flagged"]},
+    "legal_refs": {"facets": ["label"]},
     "outbox": {"sort_desc": "created_at", "facets": ["status", "kind"]},
     "_sqlite_migrations": {"hidden": True},
 }

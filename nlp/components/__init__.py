@@ -1,0 +1,1 @@
+"""Kuzet's own spaCy components; importing a module registers its factory."""

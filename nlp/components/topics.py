@@ -1,0 +1,254 @@
+"""`kuzet_topics`: scores a Doc on each topic from data rules and keeps the evidence.
+
+The component is built empty; `initialize_topics(nlp, ruleset)` compiles the rules for the
+pipeline's language (phrases are normalised with the pipeline's own normaliser, so a rule
+written as «нетрадиционной ориентации» matches every inflected form).
+Result: `doc._.kuzet_topics = {label: {"score", "threshold", "flagged", "evidence"}}`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from nlp.rules import TOPIC_LABELS, Rule, RuleSet
+
+if not Doc.has_extension("kuzet_topics"):
+    Doc.set_extension("kuzet_topics", default=None)
+if not Doc.has_extension("kuzet_matches"):
+    Doc.set_extension("kuzet_matches", default=None)
+
+MAX_EVIDENCE = 12
+REPEAT_GAIN = 0.75  # each further match of the same rule adds three quarters of its weight …
+MAX_REPEATS = 3  # … up to three matches
+_SENTENCE_CHARS = 400
+
+
+@dataclass
+class _Compiled:
+    rules: dict[str, Rule] = field(default_factory=dict)
+    keys: dict[int, tuple[str, int]] = field(default_factory=dict)  # match id -> (rule, part)
+
+
+class TopicScorer:
+    """Applies compiled topic rules to a Doc."""
+
+    def __init__(self, nlp: Language, thresholds: dict[str, float] | None = None) -> None:
+        self.nlp = nlp
+        self.matcher = Matcher(nlp.vocab)
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.compiled = _Compiled()
+        self.thresholds = dict(thresholds or {})
+        self.version = "empty"
+
+    def initialize_rules(self, ruleset: RuleSet) -> None:
+        """Compile the rules of this pipeline's language (replacing any compiled before)."""
+        self.matcher = Matcher(self.nlp.vocab)
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self.compiled = _Compiled()
+        self.thresholds = dict(ruleset.thresholds)
+        self.version = ruleset.version
+        for rule in ruleset.for_lang(self.nlp.lang):
+            self.compiled.rules[rule.id] = rule
+            for index, part in enumerate(rule.parts):
+                key = f"{rule.id}#{index}"
+                self._add(key, _expand(self._token_pattern(part)))
+                self.compiled.keys[self.nlp.vocab.strings[key]] = (rule.id, index)
+
+    def _add(self, key: str, patterns: list[list[dict[str, Any]]]) -> None:
+        """Plain lemma sequences go to the PhraseMatcher (hash lookups in compiled code, fast
+        whatever the number of rules); anything else to the token Matcher."""
+        phrases, others = [], []
+        for pattern in patterns:
+            sequences = _lemma_sequences(pattern)
+            if sequences is None:
+                others.append(pattern)
+            else:
+                phrases += [self._lemma_doc(seq) for seq in sequences]
+        if phrases:
+            self.phrases.add(key, phrases)
+        if others:
+            self.matcher.add(key, others)
+
+    def _lemma_doc(self, lemmas: list[str]) -> Doc:
+        doc = Doc(self.nlp.vocab, words=lemmas)
+        for token, lemma in zip(doc, lemmas, strict=True):
+            token.lemma_ = lemma
+        return doc
+
+    def _token_pattern(self, part: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+        word = self._normalizer().word
+        if isinstance(part, list):
+            return [_resolve_words(spec, word) for spec in part]
+        pattern: list[dict[str, Any]] = []
+        for token in self.nlp.make_doc(part):
+            if token.is_punct:
+                pattern.append({"IS_PUNCT": True, "OP": "?"})
+            else:
+                pattern.append({"LEMMA": word(token.text)})
+        return pattern
+
+    def _normalizer(self) -> Any:
+        return self.nlp.get_pipe("kuzet_normalizer")
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: dict[str, dict[int, list[Span]]] = defaultdict(lambda: defaultdict(list))
+        found = self.phrases(doc) + (self.matcher(doc) if len(self.matcher) else [])
+        for match_id, start, end in found:
+            rule_id, part = self.compiled.keys[match_id]
+            spans[rule_id][part].append(doc[start:end])
+        hits = self._hits(spans)
+        doc._.kuzet_matches = {
+            label: [_evidence(rule, span) for rule, span in hits.get(label, [])]
+            for label in TOPIC_LABELS
+        }
+        doc._.kuzet_topics = score_matches(doc._.kuzet_matches, self.thresholds)
+        return doc
+
+    def _hits(self, spans: dict[str, dict[int, list[Span]]]) -> dict[str, list[tuple[Rule, Span]]]:
+        """Matches per label after exclusions and overlap resolution."""
+        excluded: dict[str, list[Span]] = defaultdict(list)
+        plain: dict[str, list[tuple[Rule, Span]]] = defaultdict(list)
+        near: dict[str, list[tuple[Rule, Span]]] = defaultdict(list)
+        for rule_id, parts in spans.items():
+            rule = self.compiled.rules[rule_id]
+            if rule.exclude:
+                excluded[rule.label].extend(parts[0])
+            elif rule.near:
+                near[rule.label].extend((rule, s) for s in _near_spans(rule, parts))
+            else:
+                plain[rule.label].extend((rule, s) for s in parts[0])
+        result: dict[str, list[tuple[Rule, Span]]] = {}
+        for label in set(plain) | set(near):
+            blocked = excluded.get(label, [])
+            kept: list[tuple[Rule, Span]] = []
+            ordered = sorted(plain.get(label, []), key=lambda h: (-abs(h[0].weight), -len(h[1])))
+            for rule, span in ordered:
+                if not _overlaps(span, blocked) and not _overlaps(span, [s for _r, s in kept]):
+                    kept.append((rule, span))
+            kept += [(r, s) for r, s in near.get(label, []) if not _overlaps(s, blocked)]
+            result[label] = kept
+        return result
+
+
+def score_matches(
+    matches: dict[str, list[dict[str, Any]]], thresholds: dict[str, float]
+) -> dict[str, dict[str, Any]]:
+    """Score each label from its evidence: a rule's weight, plus 3/4 of it for each repeat
+    (three matches at most), summed; flagged when the sum reaches the label's threshold."""
+    result = {}
+    for label in TOPIC_LABELS:
+        found = matches.get(label, [])
+        counts: dict[str, int] = defaultdict(int)
+        weights: dict[str, float] = {}
+        for ev in found:
+            counts[ev["rule"]] += 1
+            weights[ev["rule"]] = ev["weight"]
+        score = sum(
+            weights[rid] * (1 + REPEAT_GAIN * (min(n, MAX_REPEATS) - 1))
+            for rid, n in counts.items()
+        )
+        threshold = thresholds.get(label, float("inf"))
+        ordered = sorted(found, key=lambda ev: (-ev["weight"], ev["start"]))
+        result[label] = {
+            "score": round(score, 3),
+            "threshold": threshold,
+            "flagged": score >= threshold,
+            "evidence": ordered[:MAX_EVIDENCE],
+        }
+    return result
+
+
+def _resolve_words(spec: dict[str, Any], word: Any) -> dict[str, Any]:
+    """`{"WORD": "бағдарға"}` -> `{"LEMMA": <its normal form>}`; also `{"WORD": {"IN": [...]}}`."""
+    if "WORD" not in spec:
+        return spec
+    spec = dict(spec)
+    value = spec.pop("WORD")
+    if isinstance(value, dict) and "IN" in value:
+        spec["LEMMA"] = {"IN": sorted({word(w) for w in value["IN"]})}
+    else:
+        spec["LEMMA"] = word(value)
+    return spec
+
+
+MAX_EXPANSIONS = 500
+
+
+def _expand(pattern: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Turn `{"LEMMA": {"IN": [...]}}` tokens into one pattern per choice.
+
+    The Matcher compares plain attribute values in compiled code but calls Python for every
+    `IN` set on every token, which made it the slowest part of the pipeline.
+    """
+    expanded: list[list[dict[str, Any]]] = [[]]
+    for spec in pattern:
+        choices = spec.get("LEMMA", {}).get("IN") if isinstance(spec.get("LEMMA"), dict) else None
+        if choices is None or len(expanded) * len(choices) > MAX_EXPANSIONS:
+            expanded = [[*p, spec] for p in expanded]
+            continue
+        rest = {k: v for k, v in spec.items() if k != "LEMMA"}
+        expanded = [[*p, {**rest, "LEMMA": c}] for p in expanded for c in choices]
+    return expanded
+
+
+def _lemma_sequences(pattern: list[dict[str, Any]]) -> list[list[str]] | None:
+    """The lemma sequences a pattern of plain lemmas and optional punctuation stands for
+    (optional punctuation: absent, or a hyphen), or None if it needs the token Matcher."""
+    sequences: list[list[str]] = [[]]
+    for spec in pattern:
+        if spec == {"IS_PUNCT": True, "OP": "?"}:
+            sequences = [s + extra for s in sequences for extra in ([], ["-"])]
+        elif set(spec) == {"LEMMA"} and isinstance(spec["LEMMA"], str):
+            sequences = [[*s, spec["LEMMA"]] for s in sequences]
+        else:
+            return None
+    return sequences if all(sequences) else None
+
+
+def _near_spans(rule: Rule, parts: dict[int, list[Span]]) -> list[Span]:
+    """Spans where every part of a `near` rule occurs within the rule's window."""
+    found = []
+    for anchor in parts[0]:
+        chosen = [anchor]
+        for index in range(1, len(rule.parts)):
+            others = parts.get(index, [])
+            close = [
+                s
+                for s in others
+                if abs(s.start - anchor.start) <= rule.window and not _overlaps(s, chosen)
+            ]
+            if not close:
+                break
+            chosen.append(min(close, key=lambda s: abs(s.start - anchor.start)))
+        else:
+            doc = anchor.doc
+            found.append(doc[min(s.start for s in chosen) : max(s.end for s in chosen)])
+    return found
+
+
+def _overlaps(span: Span, others: list[Span]) -> bool:
+    return any(span.start < o.end and o.start < span.end for o in others)
+
+
+def _evidence(rule: Rule, span: Span) -> dict[str, Any]:
+    sentence = span.sent.text if span.doc.has_annotation("SENT_START") else span.text
+    return {
+        "rule": rule.id,
+        "weight": rule.weight,
+        "text": span.text,
+        "start": span.start_char,
+        "end": span.end_char,
+        "sentence": " ".join(sentence.split())[:_SENTENCE_CHARS],
+    }
+
+
+@Language.factory("kuzet_topics", requires=["token.lemma"], assigns=["doc._.kuzet_topics"])
+def make_topics(nlp: Language, name: str) -> TopicScorer:
+    """Factory: an empty scorer; compile rules with `initialize_rules`."""
+    return TopicScorer(nlp)

@@ -1,0 +1,134 @@
+"""`kuzet annotate`, `classify` and `eval`: flags stored with evidence, search by word forms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kuzet import annotate as annotating
+from kuzet.annotate import annotate
+from kuzet.search import find
+from kuzet.store import Store
+from tests.conftest import SAMPLE
+
+EXTORTION = "https://vlast.kz/novosti/60001-sample-police-extortion.html"
+KAZAKH = "https://www.azattyq.org/a/60002-sample.html"
+HRW = "https://www.hrw.org/news/2026/10/01/sample-kazakhstan-propaganda-law"
+
+
+def urls(rows: object) -> list[str]:
+    return [r["url"] for r in rows]
+
+
+def test_annotate_stores_topics_evidence_lemmas_and_detected_language(
+    sample_store: Store,
+) -> None:
+    report = annotate(sample_store)
+    assert report.annotated == sample_store.count_documents()
+    doc = sample_store.get_document(EXTORTION)
+    assert {"sogi", "hate_crime"} <= set(doc["topics"])
+    assert doc["rules_version"] == report.rules_version
+    flagged = [a for a in doc["annotations"] if a["flagged"]]
+    assert {a["topic"] for a in flagged} == set(doc["topics"])
+    for annotation in flagged:
+        assert annotation["evidence"]
+        for ev in annotation["evidence"]:
+            field = doc["title"] if ev["field"] == "title" else doc["text"]
+            assert field[ev["start"]:ev["end"]] == ev["text"]
+    lemmas = sample_store.db.execute("SELECT lemmas FROM documents WHERE url = ?", [EXTORTION])
+    assert "вымогательство" in lemmas.fetchone()[0].split()
+    refs = doc["legal_refs"]
+    assert any(r["label"] == "ARTICLE" and r["attrs"].get("article") == "174" for r in refs)
+
+
+def test_annotate_twice_does_nothing_the_second_time(sample_store: Store) -> None:
+    annotate(sample_store)
+    assert annotate(sample_store).annotated == 0
+
+
+def test_new_rules_version_reannotates_without_recrawling(
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = annotate(sample_store)
+    monkeypatch.setattr(annotating, "rules_version", lambda: "changed-rules")
+    again = annotate(sample_store)
+    assert again.annotated == first.annotated
+    versions = sample_store.db.execute(
+        "SELECT DISTINCT rules_version FROM annotations ORDER BY 1"
+    ).fetchall()
+    assert [v[0] for v in versions] == sorted([first.rules_version, "changed-rules"])
+
+
+def test_changed_text_is_annotated_again(sample_store: Store) -> None:
+    from kuzet.documents import NewDocument
+
+    annotate(sample_store)
+    sample_store.upsert_documents([NewDocument(url=EXTORTION, source="vlast",
+                                               text="Погода в Алматы: солнечно и тепло.")])
+    report = annotate(sample_store)
+    assert report.annotated == 1
+    assert sample_store.get_document(EXTORTION)["topics"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "url"),
+    [("гей", EXTORTION), ("вымогательства", EXTORTION), ("бағдар", KAZAKH),
+     ("discriminated", HRW), ('"жыныстық бағдар"', KAZAKH)],
+)
+def test_search_matches_inflected_forms_after_annotation(sample_store: Store, query: str,
+                                                         url: str) -> None:
+    annotate(sample_store)
+    assert url in urls(find(sample_store, query, limit=50))
+
+
+def test_query_words_are_normalised_like_the_text(sample_store: Store) -> None:
+    annotate(sample_store)
+    # a form no sample text uses: only its normal form can find anything
+    assert list(find(sample_store, "дискриминациями", lemmas=False)) == []
+    assert list(find(sample_store, "дискриминациями", lemmas=True))
+
+
+def test_annotate_cli_reports_counts(run) -> None:
+    run("import", str(SAMPLE))
+    result = run("annotate")
+    assert result.exit_code == 0, result.output
+    assert "annotated 31 documents" in result.stdout
+    assert "flagged: sogi" in result.stdout
+    again = run("annotate", "--limit", "5")
+    assert "annotated 0 documents" in again.stdout
+    bad = run("annotate", "--since", "last week")
+    assert bad.exit_code == 2
+
+
+def test_classify_reads_argument_or_stdin(run) -> None:
+    text = "Полицейские вымогали деньги у геев, угрожая раскрыть их сексуальную ориентацию."
+    from_arg = json.loads(run("classify", text).stdout)
+    from_stdin = json.loads(run("classify", "--lang", "ru", input=text).stdout)
+    assert from_arg["lang"] == from_stdin["lang"] == "ru"
+    assert from_arg["topics"]["sogi"]["score"] == from_stdin["topics"]["sogi"]["score"] > 0
+    assert from_arg["topics"]["sogi"]["evidence"][0]["rule"].startswith("sogi.ru.")
+
+
+def test_eval_scores_a_corpus_and_names_bad_lines(run, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    items = [
+        {"id": "a", "lang": "ru", "text": "Полицейские вымогали деньги у геев, угрожая раскрыть "
+         "их сексуальную ориентацию. Шантаж геев стал системой.", "labels": ["sogi",
+                                                                            "hate_crime"]},
+        {"id": "b", "lang": "en", "text": "Wheat harvest is expected to grow this year.",
+         "labels": []},
+    ]
+    lines = [json.dumps(i, ensure_ascii=False) for i in items]
+    corpus.write_text(lines[0] + "\n{broken\n" + lines[1] + "\n", encoding="utf-8")
+    result = run("eval", str(corpus), "--json")
+    assert result.exit_code == 0
+    assert f"{corpus}:2:" in result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["n"] == 2
+    assert set(summary["topics"]) == {"sogi", "hate_crime", "anti_discrimination"}
+    assert summary["topics"]["sogi"]["recall"] == 1.0
+    assert set(summary["by_lang"]) == {"ru", "en"}
+    text = run("eval", str(corpus))
+    assert "macro-F1" in text.stdout
