@@ -162,3 +162,16 @@ def test_ten_megabytes_of_text_is_analysed_in_its_head() -> None:
     assert result.truncated
     assert "sogi" in result.flagged
     assert len(result.lemmas) < MAX_CHARS * 2
+
+
+def test_kazakh_mixing_cyrillic_and_latin_script_is_read_as_one_language() -> None:
+    latin = (
+        "Qazaqstanda LGBT adamdaryna qatysty kemsitýshilik jıi kezdesedi: jynystyq bağdaryna "
+        "baılanysty jumystan shyğarý jáne qorqytý faktileri tirkeldi."
+    )
+    text = PROPAGANDA_KK + "\n\n" + latin
+    assert [run[0] for run in langid.segments(text)] == ["kk"]
+    result = analyze(text)
+    assert result.lang == "kk"
+    starts = [ev["start"] for ev in result.topics["sogi"]["evidence"]]
+    assert any(start > len(PROPAGANDA_KK) for start in starts), "Latin part not matched"
