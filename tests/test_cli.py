@@ -182,7 +182,7 @@ def test_export_with_a_malformed_query_leaves_no_file(run, tmp_path: Path) -> No
 def test_migrate_creates_the_database(run, db_path: Path) -> None:
     result = run("migrate")
     assert result.exit_code == 0
-    assert "0001_initial" in result.stdout
+    assert "latest 0002_crawl_archive" in result.stdout
     assert db_path.exists()
 
 
