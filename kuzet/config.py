@@ -50,7 +50,7 @@ DOC_KIND = {
 REQUIRED_SELECTORS = {
     "news": ("link",),
     "adilet": (),
-    "legalacts": ("item", "total_pages"),
+    "legalacts": ("item", "link"),
     "parliament": ("row", "link"),
     "akorda": ("item", "link", "date"),
 }
