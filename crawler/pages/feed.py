@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,7 +66,8 @@ def _entry(e: feedparser.FeedParserDict, base: str) -> FeedEntry:
     link = (e.get("link") or e.get("id") or "").strip()
     return FeedEntry(
         url=urljoin(base, link) if link else "",
-        title=" ".join((e.get("title") or "").split()),
+        # Feeds that escape twice («&amp;amp;») leave entities in the decoded title.
+        title=" ".join(html.unescape(e.get("title") or "").split()),
         published_at=_when(e),
         summary=e.get("summary", ""),
     )

@@ -39,7 +39,7 @@ def parse_table(html: str, url: str, selectors: dict[str, str]) -> tuple[list[Bi
     sel = Selector(text=html)
     rows = []
     for row in sel.css(selectors["row"]):
-        cells = [text_of(c) for c in row.css("td, th")]
+        cells = [text_of(c) for c in row.css("td, th") or row.xpath("./*")]
         date = next((d for c in cells if (d := parse_date(c))), None)
         for link in row.css(selectors["link"]):
             href = link.attrib.get("href")
