@@ -94,7 +94,9 @@ def load_response() -> object:
     from scrapy.http import HtmlResponse, Request
 
     def build(url: str, path: Path | str) -> HtmlResponse:
-        body = (PAGES / path).read_bytes() if not Path(path).is_absolute() else Path(path).read_bytes()
+        body = (
+            (PAGES / path).read_bytes() if not Path(path).is_absolute() else Path(path).read_bytes()
+        )
         return HtmlResponse(url=url, body=body, request=Request(url))
 
     return build

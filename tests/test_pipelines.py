@@ -60,7 +60,9 @@ def test_validate_drops_items_without_text_or_url() -> None:
 
 
 def test_normalise_canonical_url_whitespace_language() -> None:
-    out = NormalisePipeline().process_item(item(title="  Заголовок \n статьи ", published_at="вчера"))
+    out = NormalisePipeline().process_item(
+        item(title="  Заголовок \n статьи ", published_at="вчера")
+    )
     assert out.url == out.id == "https://vlast.kz/novosti/1-test.html?id=5"
     assert out.text == "Текст  статьи\n\nвторой абзац"
     assert out.title == "Заголовок статьи"

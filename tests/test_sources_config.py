@@ -34,7 +34,9 @@ def test_the_real_file_loads_with_at_least_20_sources() -> None:
 def test_four_lines_add_an_rss_outlet(tmp_path: Path) -> None:
     source = load_sources(write(tmp_path, RSS)).sources["newsite"]
     assert source.feeds == ("https://example.kz/rss",)
-    assert source.enabled and source.group == "news" and source.doc_kind == "news"
+    assert source.enabled
+    assert source.group == "news"
+    assert source.doc_kind == "news"
     assert source.url == "https://example.kz/rss"
 
 
@@ -69,7 +71,9 @@ def test_legislation_kinds_need_their_selectors(tmp_path: Path) -> None:
 
 
 def test_selecting_sources(tmp_path: Path) -> None:
-    config = load_sources(write(tmp_path, RSS + "\n" + RSS.replace("newsite", "off") + "enabled = false\n"))
+    config = load_sources(
+        write(tmp_path, RSS + "\n" + RSS.replace("newsite", "off") + "enabled = false\n")
+    )
     assert [s.id for s in config.select()] == ["newsite"]
     assert [s.id for s in config.select(["off"])] == ["off"]
     with pytest.raises(ConfigError, match="unknown source 'nope'"):
