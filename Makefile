@@ -20,6 +20,13 @@ demo: $(STAMP)  ## the whole pipeline on the bundled offline sample
 	@mkdir -p $(dir $(DEMO_DB))
 	$(KUZET) migrate
 	$(KUZET) import data/sample/documents.jsonl
+	@echo "--- crawl the offline sample sites (a loopback server stands in for every source)"
+	$(KUZET) crawl --sample
+	@echo "--- each source's last run (kaztag's listing selectors match nothing on purpose)"
+	$(KUZET) sources
+	@echo "--- the archived response behind a crawled document (first lines)"
+	$(KUZET) archive show http://vlast.kz/novosti/61201-aktivistov-oshtrafovali-za-post.html | head -n 8
+	@# Annotation goes here: the NLP stage adds `$(KUZET) annotate` and prints what was flagged.
 	@echo "--- Russian: police extortion, 'вымогательство' (any word form starting so)"
 	$(KUZET) search 'вымогательств*' --limit 3
 	@echo "--- Kazakh, phrase search"
@@ -41,10 +48,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 bench: $(STAMP)  ## benchmarks, each printing ratios against a baseline run beside it
-	$(BIN)/python bench/search.py
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 serve: $(STAMP)  ## the read-only web UI on the demo database, at http://127.0.0.1:8001/
 	$(BIN)/kuzet --db $(DEMO_DB) serve
 
 clean:
-	rm -rf var/demo .pytest_cache
+	rm -rf var/demo var/archive .pytest_cache

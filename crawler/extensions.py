@@ -78,13 +78,11 @@ def run_summary(stats: dict[str, Any], spider: Spider, reason: str) -> dict[str,
     notes = [f"WARNING: {p}" for p in problems] + failures[:5]
     if errors > 5:
         notes.append(f"... and {errors - 5} more errors")
-    extra = [
-        f"{stats.get(f'kuzet/{k}', 0)} {k.replace('_', ' ')}"
-        for k in ("not_modified", "unchanged", "duplicates")
-    ]
+    counters = ("not_modified", "unchanged", "duplicates")
+    extra = [f"{n} {k.replace('_', ' ')}" for k in counters if (n := stats.get(f"kuzet/{k}", 0))]
     return {
         "status": status,
-        "message": "; ".join(notes) or ", ".join(extra),
+        "message": "; ".join(notes + ([", ".join(extra)] if extra else [])) or None,
         "pages": pages,
         "new_docs": int(stats.get("kuzet/new", 0)),
         "changed_docs": int(stats.get("kuzet/changed", 0)),

@@ -75,10 +75,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--sample-proxy", help="Fetch everything through the sample server.")
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("sources", nargs="*")
     args = parser.parse_args(argv)
     config = load_sources()
-    process = CrawlerProcess(crawl_settings(config, args.db, args.sample_proxy, args.log_level))
+    settings = crawl_settings(config, args.db, args.sample_proxy, args.log_level)
+    for pair in args.set:
+        name, _, value = pair.partition("=")
+        settings.set(name, value, priority="cmdline")
+    process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(args.log_level)
     for source in config.select(args.sources):
         process.crawl(spider_for(source), source=source)

@@ -31,7 +31,9 @@ def crawl(sources: tuple[str, ...], sample: bool) -> None:
     with open_store(create=True) as store:
         path = store.path
     verbose = logging.getLogger().level <= logging.INFO
-    report = crawling.crawl(path, sources, sample=sample, log_level="INFO" if verbose else "ERROR")
+    report = crawling.crawl(
+        path, sources, sample=sample, log_level="INFO" if verbose else "CRITICAL"
+    )
     _print_runs(report.runs)
 
 

@@ -66,6 +66,7 @@ _SOURCE_KEYS = {
     "selectors",
     "ca_cert",
     "max_pages",
+    "max_items",
     "notes",
     *_URL_LIST_KEYS,
 }
@@ -99,6 +100,7 @@ class Source:
     enabled: bool = True
     ca_cert: str | None = None
     max_pages: int = 50
+    max_items: int = 200
     notes: str = ""
 
     @property
@@ -201,6 +203,7 @@ def _source(sid: str, t: dict[str, Any]) -> Source:
         enabled=_bool(t.get("enabled", True), "enabled"),
         ca_cert=t.get("ca_cert"),
         max_pages=_positive(t.get("max_pages", 50), "max_pages"),
+        max_items=_positive(t.get("max_items", 200), "max_items"),
         notes=str(t.get("notes", "")),
         **urls,
     )

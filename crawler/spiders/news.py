@@ -15,7 +15,6 @@ from crawler.pages.listing import parse_listing
 from crawler.pages.sitemap import parse_sitemap
 from crawler.spiders.base import SourceSpider
 
-MAX_ARTICLES = 200
 MAX_CHILD_SITEMAPS = 5
 
 
@@ -121,7 +120,7 @@ class NewsSpider(SourceSpider):
     def _article_request(self, url: str, entry: FeedEntry) -> Iterator[scrapy.Request]:
         """Each article once per run; dont_filter so a redirect loop is caught by the
         redirect limit (and recorded) rather than silently dropped as a duplicate."""
-        if url in self.requested or len(self.requested) >= MAX_ARTICLES:
+        if url in self.requested or len(self.requested) >= self.source.max_items:
             return
         self.requested.add(url)
         yield scrapy.Request(
