@@ -12,7 +12,7 @@ from kuzet.config import TIMEZONE
 ALMATY = ZoneInfo(TIMEZONE)
 _MONTHS = {
     # Russian, genitive and nominative stems
-    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6,
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "июн": 6,
     "июл": 7, "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
     # Kazakh
     "қаңтар": 1, "ақпан": 2, "наурыз": 3, "сәуір": 4, "мамыр": 5, "маусым": 6,
@@ -36,7 +36,7 @@ def month_number(word: str) -> int | None:
     if word.startswith("мая") or word in ("май", "мае"):
         return 5
     for stem, number in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])):
-        if stem != "ма" and word.startswith(stem):
+        if word.startswith(stem):
             return number
     return None
 

@@ -12,6 +12,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import DocumentItem
 from crawler.pages import adilet
+from crawler.pages.dates import parse_date
 from crawler.spiders.base import SourceSpider
 
 _LANG_PATH = {"ru": "rus", "kk": "kaz", "en": "eng"}
@@ -82,17 +83,10 @@ class AdiletSpider(SourceSpider):
         info = adilet.parse_info(response.text)
         item.meta["info"] = info
         adopted = next((v for k, v in info.items() if "принят" in k.lower()), None)
-        item.published_at = adilet_date(adopted) or item.published_at
+        item.published_at = parse_date(adopted) or item.published_at
         yield item
 
     def info_failed(self, failure: Failure) -> Iterator[DocumentItem]:
         """The act is kept without its metadata when /info fails."""
         self.failed(failure)
         yield failure.request.cb_kwargs["item"]
-
-
-def adilet_date(value: str | None) -> str | None:
-    """An adoption date from the /info table, as ISO 8601."""
-    from crawler.pages.dates import parse_date
-
-    return parse_date(value)
