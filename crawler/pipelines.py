@@ -58,8 +58,8 @@ class NormalisePipeline:
 class SkipUnchangedPipeline:
     """Drops what is already stored with the same text, and duplicates under another URL."""
 
-    def __init__(self, store: Store, stats: StatsCollector) -> None:
-        self.store = store
+    def __init__(self, db: str, stats: StatsCollector) -> None:
+        self.db = db
         self.stats = stats
         self.seen_urls: set[str] = set()
         self.seen_texts: dict[tuple[str, str], str] = {}
@@ -67,7 +67,10 @@ class SkipUnchangedPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        return cls(_open_store(crawler), crawler.stats)
+        return cls(_db_setting(crawler), crawler.stats)
+
+    def open_spider(self) -> None:
+        self.store = Store.open(self.db)
 
     def close_spider(self) -> None:
         self.store.close()
@@ -99,8 +102,8 @@ class StorePipeline:
     BATCH = 100
     MAX_WAIT_S = 2.0
 
-    def __init__(self, store: Store, stats: StatsCollector) -> None:
-        self.store = store
+    def __init__(self, db: str, stats: StatsCollector) -> None:
+        self.db = db
         self.stats = stats
         self.pending: list[NewDocument] = []
         self.last_flush = time.monotonic()
@@ -108,7 +111,10 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        return cls(_open_store(crawler), crawler.stats)
+        return cls(_db_setting(crawler), crawler.stats)
+
+    def open_spider(self) -> None:
+        self.store = Store.open(self.db)
 
     def process_item(self, item: Any) -> Any:
         a = ItemAdapter(item)
@@ -140,8 +146,8 @@ class StorePipeline:
             self.store.close()
 
 
-def _open_store(crawler: Crawler) -> Store:
+def _db_setting(crawler: Crawler) -> str:
     db = crawler.settings.get("KUZET_DB")
     if not db:
         raise NotConfigured("KUZET_DB is not set")
-    return Store.open(db)
+    return str(db)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import threading
 import time
@@ -217,7 +218,8 @@ class SampleHTTPServer(ThreadingHTTPServer):
 class SampleServer:
     """Run the sample sites in a background thread: `with SampleServer() as url: ...`."""
 
-    def __init__(self, port: int = 0, *, slow_seconds: float = 6.0, root: Path = SAMPLE_DIR):
+    def __init__(self, port: int = 0, *, slow_seconds: float = 6.0, root: Path | None = None):
+        root = root or sample_dir()
         self.httpd = SampleHTTPServer(("127.0.0.1", port), SampleSites(root, slow_seconds))
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -234,6 +236,11 @@ class SampleServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def sample_dir() -> Path:
+    """The sample sites' directory: `KUZET_SAMPLE_DIR`, else `data/sample` in the checkout."""
+    return Path(os.environ.get("KUZET_SAMPLE_DIR") or SAMPLE_DIR)
 
 
 def bench_sitemap(n: int) -> bytes:

@@ -150,3 +150,25 @@ def test_sources_lists_last_runs(crawled: dict) -> None:
     assert "failed via -" in out
     assert "adilet" in out
     assert "via index" in out
+
+
+def test_a_changed_page_becomes_a_new_version_with_both_responses_archived(
+    tmp_path: Path, run, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    sample = tmp_path / "sample"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "data" / "sample", sample)
+    page = sample / "sites" / "ecom.ngo" / "en" / "news" / "volunteer-training" / "index.html"
+    monkeypatch.setenv("KUZET_SAMPLE_DIR", str(sample))
+    assert run("crawl", "--sample", "ecom").exit_code == 0
+    page.write_text(page.read_text("utf-8").replace("in March", "in April"), "utf-8")
+    second = run("crawl", "--sample", "ecom")
+    assert second.exit_code == 0
+    assert " 1 " in second.output.splitlines()[1]  # one changed document
+    url = "http://ecom.ngo/en/news/volunteer-training/"
+    doc = rows(db_path, "SELECT id, version, text FROM documents WHERE url = ?", url)[0]
+    assert doc["version"] == 2
+    assert "April" in doc["text"]
+    assert "in March" in run("archive", "show", f"{doc['id']}@1").output
+    assert "in April" in run("archive", "show", str(doc["id"])).output

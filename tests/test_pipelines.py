@@ -38,6 +38,9 @@ def run_all(crawler, *items: DocumentItem) -> list[str]:
         SkipUnchangedPipeline.from_crawler(crawler),
         StorePipeline.from_crawler(crawler),
     ]
+    for stage in stages:
+        if hasattr(stage, "open_spider"):
+            stage.open_spider()
     outcomes = []
     for it in items:
         try:
