@@ -20,6 +20,12 @@ demo: $(STAMP)  ## the whole pipeline on the bundled offline sample
 	@mkdir -p $(dir $(DEMO_DB))
 	$(KUZET) migrate
 	$(KUZET) import data/sample/documents.jsonl
+	@echo "--- crawl the offline sample sites (a loopback server stands in for every source)"
+	$(KUZET) crawl --sample
+	@echo "--- each source's last run (kaztag's listing selectors match nothing on purpose)"
+	$(KUZET) sources
+	@echo "--- the archived response behind a crawled document (first lines)"
+	$(KUZET) archive show http://vlast.kz/novosti/61201-aktivistov-oshtrafovali-za-post.html | head -n 8
 	@echo "--- NLP stage: flag every new document on sogi, hate_crime, anti_discrimination"
 	$(KUZET) annotate
 	@echo "--- flagged on hate_crime, newest first"
@@ -52,10 +58,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 bench: $(STAMP)  ## benchmarks, each printing ratios against a baseline run beside it
-	$(BIN)/python bench/search.py
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 serve: $(STAMP)  ## the read-only web UI on the demo database, at http://127.0.0.1:8001/
 	$(BIN)/kuzet --db $(DEMO_DB) serve
 
 clean:
-	rm -rf var/demo .pytest_cache
+	rm -rf var/demo var/archive .pytest_cache

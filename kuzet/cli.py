@@ -85,6 +85,16 @@ def filter_options(f: F) -> F:
     return f
 
 
+def db_path(*, create: bool = False) -> Path:
+    """The database path chosen by --db / KUZET_DB / the default."""
+    path = click.get_current_context().meta.get("kuzet.db")
+    if path is None:
+        path = default_db_path()
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    return Path(path)
+
+
 def open_store(*, create: bool = False) -> Store:
     """Open the database chosen by --db / KUZET_DB / the default."""
     path = click.get_current_context().meta.get("kuzet.db")
@@ -363,3 +373,7 @@ def schema() -> None:
 def main() -> None:
     """Entry point of the `kuzet` console script."""
     cli(prog_name="kuzet")
+
+
+# The crawler's commands (crawl, sources, archive, sample) register themselves on `cli`.
+from kuzet import cli_crawl  # noqa: E402, F401

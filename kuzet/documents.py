@@ -30,6 +30,12 @@ class NewDocument:
     published_at: str | None = None
     fetched_at: str = field(default_factory=lambda: now_iso())
     sha256: str = ""
+    #: Extra facts the source gave (act type, status, drafting body...), stored as JSON.
+    meta: dict[str, object] = field(default_factory=dict)
+    #: Where the fetched response is archived: WARC file, record offset, payload SHA-256.
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    payload_sha256: str | None = None
 
     def __post_init__(self) -> None:
         self.sha256 = self.sha256 or text_sha256(self.text)

@@ -39,3 +39,11 @@ class NotFoundError(KuzetError):
 
 class OutputError(KuzetError):
     """Raised when an output file cannot be written."""
+
+
+class CrawlError(KuzetError):
+    """Raised when a crawl cannot start or its process fails as a whole."""
+
+
+class ArchiveError(KuzetError):
+    """Raised when a WARC record cannot be found or read."""

@@ -163,6 +163,32 @@ def initial(db: Database) -> None:
         db.execute(statement)
 
 
+_CRAWL_ARCHIVE = [
+    "ALTER TABLE documents ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'",
+    "ALTER TABLE documents ADD COLUMN warc_file TEXT",
+    "ALTER TABLE documents ADD COLUMN warc_offset INTEGER",
+    "ALTER TABLE documents ADD COLUMN payload_sha256 TEXT",
+    "ALTER TABLE document_versions ADD COLUMN warc_file TEXT",
+    "ALTER TABLE document_versions ADD COLUMN warc_offset INTEGER",
+    "ALTER TABLE document_versions ADD COLUMN payload_sha256 TEXT",
+    "CREATE INDEX documents_sha ON documents(source, sha256)",
+    "ALTER TABLE runs ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0",
+    """CREATE TABLE http_validators (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        checked_at TEXT NOT NULL
+    )""",
+]
+
+
+@migrations(name="0002_crawl_archive")
+def crawl_archive(db: Database) -> None:
+    """Evidence archive references and metadata on documents; run warnings; HTTP validators."""
+    for statement in _CRAWL_ARCHIVE:
+        db.execute(statement)
+
+
 @migrations(name="0003_legal_refs")
 def legal_refs(db: Database) -> None:
     """Legal references and bill-stage phrases found by the NLP stage, per document."""

@@ -44,6 +44,14 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "NULL when the document awaits annotation.",
             "first_seen_at": "When the URL was first stored (ISO 8601, UTC).",
             "updated_at": "When the row last changed (ISO 8601, UTC).",
+            "meta": "JSON object of facts the source gave besides the text (act type and "
+            "status on adilet, status and dates of a draft, a bill's registration number...).",
+            "warc_file": "Evidence archive: WARC file (under `$KUZET_VAR/archive/`) holding the "
+            "HTTP response this version was read from; NULL for imported documents.",
+            "warc_offset": "Byte offset of that response record in the WARC file; "
+            "`kuzet archive show ID` prints it.",
+            "payload_sha256": "SHA-256 of the archived HTTP payload (the body as received, "
+            "after transfer decoding).",
         },
     ),
     "document_versions": (
@@ -57,6 +65,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "published_at": "Publication date recorded with that version.",
             "fetched_at": "When that version was fetched.",
             "superseded_at": "When a newer text replaced it.",
+            "warc_file": "WARC file holding the response that version was read from.",
+            "warc_offset": "Offset of that response record in the WARC file.",
+            "payload_sha256": "SHA-256 of that archived payload.",
         },
     ),
     "annotations": (
@@ -136,6 +147,18 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "changed_docs": "Documents whose text changed (new versions).",
             "errors": "How many pages or lines failed.",
             "message": "Last error or a note.",
+            "warnings": "How many warnings the run raised (e.g. a listing whose selectors "
+            "matched nothing); the message says which.",
+        },
+    ),
+    "http_validators": (
+        "ETag and Last-Modified seen for feeds and sitemaps, sent back as conditional "
+        "requests so an unchanged feed costs a 304.",
+        {
+            "url": "The feed or sitemap URL as requested.",
+            "etag": "Last ETag header received, if any.",
+            "last_modified": "Last Last-Modified header received, if any.",
+            "checked_at": "When the URL last answered (ISO 8601, UTC).",
         },
     ),
     "outbox": (

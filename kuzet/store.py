@@ -229,14 +229,16 @@ class Store:
         self._ensure_source(doc.source)
         now = now_iso()
         old = self.db.execute(
-            "SELECT id, sha256, version, title, text, published_at, fetched_at, lang "
-            "FROM documents WHERE url = ?",
+            "SELECT id, sha256, version, title, text, published_at, fetched_at, lang, "
+            "warc_file, warc_offset, payload_sha256 FROM documents WHERE url = ?",
             [doc.url],
         ).fetchone()
+        evidence = [json.dumps(doc.meta, ensure_ascii=False), *_archive_ref(doc)]
         if old is None:
             self.db.execute(
                 "INSERT INTO documents (url, source, kind, lang, title, text, published_at, "
-                "fetched_at, sha256, first_seen_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "fetched_at, sha256, first_seen_at, updated_at, meta, warc_file, warc_offset, "
+                "payload_sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     doc.url,
                     doc.source,
@@ -249,10 +251,11 @@ class Store:
                     doc.sha256,
                     now,
                     now,
+                    *evidence,
                 ],
             )
             return "new"
-        doc_id, sha, version, title, text, published_at, fetched_at, lang = old
+        doc_id, sha, version, title, text, published_at, fetched_at, lang, *old_ref = old
         if sha == doc.sha256:
             if (title, published_at, lang) != (
                 doc.title,
@@ -267,14 +270,16 @@ class Store:
             return "unchanged"
         self.db.execute(
             "INSERT INTO document_versions (document_id, version, title, text, sha256, "
-            "published_at, fetched_at, superseded_at) VALUES (?,?,?,?,?,?,?,?)",
-            [doc_id, version, title, text, sha, published_at, fetched_at, now],
+            "published_at, fetched_at, superseded_at, warc_file, warc_offset, payload_sha256) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [doc_id, version, title, text, sha, published_at, fetched_at, now, *old_ref],
         )
         self.db.execute(
             "UPDATE documents SET source = ?, kind = ?, lang = ?, title = ?, text = ?, "
             "published_at = coalesce(?, published_at), fetched_at = ?, sha256 = ?, "
             "version = version + 1, lemmas = NULL, topics = '[]', rules_version = NULL, "
-            "updated_at = ? WHERE id = ?",
+            "updated_at = ?, meta = ?, warc_file = ?, warc_offset = ?, payload_sha256 = ? "
+            "WHERE id = ?",
             [
                 doc.source,
                 doc.kind,
@@ -285,6 +290,7 @@ class Store:
                 doc.fetched_at,
                 doc.sha256,
                 now,
+                *evidence,
                 doc_id,
             ],
         )
@@ -401,7 +407,7 @@ class Store:
         self, run_id: int, status: str, *, message: str | None = None, **counts: int | str | None
     ) -> None:
         """Record how a run ended: status, counters (pages, new_docs, ...) and a message."""
-        allowed = {"pages", "new_docs", "changed_docs", "errors", "method"}
+        allowed = {"pages", "new_docs", "changed_docs", "errors", "method", "warnings"}
         if set(counts) - allowed:
             raise ValueError(f"unknown run fields: {sorted(set(counts) - allowed)}")
         sets = "".join(f", {k} = :{k}" for k in counts)
@@ -410,6 +416,15 @@ class Store:
                 f"UPDATE runs SET finished_at = :now, status = :status, message = :message{sets} "
                 "WHERE id = :id",
                 {"now": now_iso(), "status": status, "message": message, "id": run_id, **counts},
+            )
+
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember a feed's ETag / Last-Modified for the next conditional request."""
+        with self._writing():
+            self.db.execute(
+                "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, checked_at) "
+                "VALUES (?, ?, ?, ?)",
+                [url, etag, last_modified, now_iso()],
             )
 
     def _writing(self) -> Any:
@@ -488,6 +503,64 @@ class Store:
         )
         return row
 
+    def stored_sha(self, url: str) -> str | None:
+        """SHA-256 of the current text stored at `url`, if any."""
+        row = self.db.execute("SELECT sha256 FROM documents WHERE url = ?", [url]).fetchone()
+        return row[0] if row else None
+
+    def same_text_url(self, source: str, sha256: str, url: str) -> str | None:
+        """Another URL of `source` whose current text has this hash (a duplicate), if any."""
+        row = self.db.execute(
+            "SELECT url FROM documents WHERE source = ? AND sha256 = ? AND url != ? LIMIT 1",
+            [source, sha256, url],
+        ).fetchone()
+        return row[0] if row else None
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified last seen for `url`."""
+        row = self.db.execute(
+            "SELECT etag, last_modified FROM http_validators WHERE url = ?", [url]
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def archive_ref(self, ref: str) -> dict[str, Any]:
+        """Where a document's (current, or `ID@VERSION`) response is archived."""
+        doc_ref, _, version = ref.partition("@")
+        doc = self.get_document(doc_ref)
+        row: dict[str, Any] | None = {**doc}
+        if version and int(version) != doc["version"]:
+            row = self._one(
+                "SELECT version, warc_file, warc_offset, payload_sha256, fetched_at "
+                "FROM document_versions WHERE document_id = ? AND version = ?",
+                [doc["id"], int(version)],
+            )
+        if row is None:
+            raise NotFoundError(f"document {doc_ref} has no version {version}")
+        extra = self._one(
+            "SELECT warc_file, warc_offset, payload_sha256 FROM documents WHERE id = ?",
+            [doc["id"]],
+        )
+        if not version or int(version) == doc["version"]:
+            row.update(extra or {})
+        if not row.get("warc_file"):
+            raise NotFoundError(f"document {doc_ref} has no archived response (imported?)")
+        return {"id": doc["id"], "url": doc["url"], **row}
+
+    def last_runs(self, job: str = "crawl") -> dict[str, dict[str, Any]]:
+        """The latest run of `job` for each source."""
+        rows = self._rows(
+            "SELECT r.* FROM runs r JOIN (SELECT source, max(id) AS id FROM runs "
+            "WHERE job = ? GROUP BY source) l ON r.id = l.id",
+            [job],
+        )
+        return {r["source"]: r for r in rows}
+
+    def run_rows(self, job: str = "crawl", since_id: int = 0) -> list[dict[str, Any]]:
+        """Runs of `job` with an id above `since_id`, oldest first."""
+        return self._rows(
+            "SELECT * FROM runs WHERE job = ? AND id > ? ORDER BY id", [job, since_id]
+        )
+
     def _rows(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
         cursor = self.db.execute(sql, params)
         columns = [c[0] for c in cursor.description]
@@ -519,6 +592,10 @@ class _Transaction:
         if isinstance(exc, sqlite3.Error):
             raise StoreError(_describe(exc, self.store.path)) from exc
         return False
+
+
+def _archive_ref(doc: NewDocument) -> list[Any]:
+    return [doc.warc_file, doc.warc_offset, doc.payload_sha256]
 
 
 def _check_path(path: Path, *, create: bool) -> None:

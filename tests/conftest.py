@@ -83,3 +83,29 @@ def run(db_path: Path) -> object:
         return runner.invoke(cli, ["--db", str(db_path), *args], input=input)
 
     return invoke
+
+
+PAGES = FIXTURES / "pages"
+
+
+@pytest.fixture
+def load_response() -> object:
+    """`load_response(url, path)`: an HtmlResponse built from a saved page's raw bytes."""
+    from scrapy.http import HtmlResponse, Request
+
+    def build(url: str, path: Path | str) -> HtmlResponse:
+        body = (
+            (PAGES / path).read_bytes() if not Path(path).is_absolute() else Path(path).read_bytes()
+        )
+        return HtmlResponse(url=url, body=body, request=Request(url))
+
+    return build
+
+
+@pytest.fixture
+def sample_server() -> Iterator[str]:
+    """The offline sample sites on a free loopback port (slow page: 3 s); yields the base URL."""
+    from kuzet.sample_server import SampleServer
+
+    with SampleServer(slow_seconds=3.0) as url:
+        yield url

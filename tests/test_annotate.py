@@ -36,7 +36,7 @@ def test_annotate_stores_topics_evidence_lemmas_and_detected_language(
         assert annotation["evidence"]
         for ev in annotation["evidence"]:
             field = doc["title"] if ev["field"] == "title" else doc["text"]
-            assert field[ev["start"]:ev["end"]] == ev["text"]
+            assert field[ev["start"] : ev["end"]] == ev["text"]
     lemmas = sample_store.db.execute("SELECT lemmas FROM documents WHERE url = ?", [EXTORTION])
     assert "вымогательство" in lemmas.fetchone()[0].split()
     refs = doc["legal_refs"]
@@ -65,8 +65,9 @@ def test_changed_text_is_annotated_again(sample_store: Store) -> None:
     from kuzet.documents import NewDocument
 
     annotate(sample_store)
-    sample_store.upsert_documents([NewDocument(url=EXTORTION, source="vlast",
-                                               text="Погода в Алматы: солнечно и тепло.")])
+    sample_store.upsert_documents(
+        [NewDocument(url=EXTORTION, source="vlast", text="Погода в Алматы: солнечно и тепло.")]
+    )
     report = annotate(sample_store)
     assert report.annotated == 1
     assert sample_store.get_document(EXTORTION)["topics"] == []
@@ -74,11 +75,17 @@ def test_changed_text_is_annotated_again(sample_store: Store) -> None:
 
 @pytest.mark.parametrize(
     ("query", "url"),
-    [("гей", EXTORTION), ("вымогательства", EXTORTION), ("бағдар", KAZAKH),
-     ("discriminated", HRW), ('"жыныстық бағдар"', KAZAKH)],
+    [
+        ("гей", EXTORTION),
+        ("вымогательства", EXTORTION),
+        ("бағдар", KAZAKH),
+        ("discriminated", HRW),
+        ('"жыныстық бағдар"', KAZAKH),
+    ],
 )
-def test_search_matches_inflected_forms_after_annotation(sample_store: Store, query: str,
-                                                         url: str) -> None:
+def test_search_matches_inflected_forms_after_annotation(
+    sample_store: Store, query: str, url: str
+) -> None:
     annotate(sample_store)
     assert url in urls(find(sample_store, query, limit=50))
 
@@ -114,11 +121,19 @@ def test_classify_reads_argument_or_stdin(run) -> None:
 def test_eval_scores_a_corpus_and_names_bad_lines(run, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
     items = [
-        {"id": "a", "lang": "ru", "text": "Полицейские вымогали деньги у геев, угрожая раскрыть "
-         "их сексуальную ориентацию. Шантаж геев стал системой.", "labels": ["sogi",
-                                                                            "hate_crime"]},
-        {"id": "b", "lang": "en", "text": "Wheat harvest is expected to grow this year.",
-         "labels": []},
+        {
+            "id": "a",
+            "lang": "ru",
+            "text": "Полицейские вымогали деньги у геев, угрожая раскрыть "
+            "их сексуальную ориентацию. Шантаж геев стал системой.",
+            "labels": ["sogi", "hate_crime"],
+        },
+        {
+            "id": "b",
+            "lang": "en",
+            "text": "Wheat harvest is expected to grow this year.",
+            "labels": [],
+        },
     ]
     lines = [json.dumps(i, ensure_ascii=False) for i in items]
     corpus.write_text(lines[0] + "\n{broken\n" + lines[1] + "\n", encoding="utf-8")
