@@ -1,4 +1,4 @@
-"""The only module that talks to SQLite: opening, migrating, upserting and querying."""
+"""The core of the store: opening and migrating the database, writing documents and runs."""
 
 from __future__ import annotations
 
@@ -6,37 +6,21 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlite_utils import Database
 
 from kuzet import migrations as schema
 from kuzet.documents import NewDocument, now_iso
-from kuzet.errors import (
-    DatabaseNotFoundError,
-    NotFoundError,
-    SchemaTooNewError,
-    SearchSyntaxError,
-    StoreError,
-)
+from kuzet.errors import DatabaseNotFoundError, SchemaTooNewError, StoreError
 
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 30.0
-#: Markers around highlighted words in snippets; formatters replace them.
-HL_START, HL_END = "\x02", "\x03"
-_DOC_COLUMNS = (
-    "id, url, source, kind, lang, title, published_at, fetched_at, dated_utc, "
-    "sha256, version, topics, rules_version"
-)
-_PENDING = (
-    "(rules_version IS NULL OR rules_version != :rules) AND (:since IS NULL OR dated_utc >= :since)"
-)
-_FTS_ERRORS = ("fts5:", "no such column", "unknown special query", "unterminated string")
 
 
 @dataclass
@@ -50,19 +34,6 @@ class UpsertCounts:
     @property
     def total(self) -> int:
         return self.new + self.changed + self.unchanged
-
-
-@dataclass
-class SearchFilters:
-    """Validated filters for `Store.search`; timestamps are UTC `YYYY-MM-DDTHH:MM:SSZ`."""
-
-    topic: str | None = None
-    lang: str | None = None
-    source: str | None = None
-    kind: str | None = None
-    since: str | None = None
-    until: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _describe(exc: sqlite3.Error, path: Path) -> str:
@@ -79,8 +50,8 @@ def _describe(exc: sqlite3.Error, path: Path) -> str:
     return f"database {path}: {msg}"
 
 
-class Store:
-    """A Kuzet database: one SQLite file in WAL mode, migrated on open."""
+class BaseStore:
+    """Opening, migrating and writing: the part of Store every other part relies on."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
@@ -90,7 +61,7 @@ class Store:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = True) -> Store:
+    def open(cls, path: Path | str, *, create: bool = True) -> Self:
         """Open (and with `create`, make) the database at `path`, applying pending migrations.
 
         Raises DatabaseNotFoundError, SchemaTooNewError or StoreError with a one-line reason;
@@ -147,7 +118,7 @@ class Store:
         """Close the connection."""
         self.db.conn.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -296,104 +267,6 @@ class Store:
         )
         return "changed"
 
-    def documents_to_annotate(
-        self,
-        rules_version: str,
-        *,
-        limit: int | None = None,
-        since: str | None = None,
-        after_id: int = 0,
-    ) -> list[dict[str, Any]]:
-        """Documents not yet annotated under `rules_version`, by id, from after `after_id`."""
-        return self._rows(
-            "SELECT id, title, text, lang, version FROM documents WHERE "
-            f"{_PENDING} AND id > :after ORDER BY id LIMIT :limit",
-            {
-                "rules": rules_version,
-                "since": since,
-                "after": after_id,
-                "limit": -1 if limit is None else limit,
-            },
-        )
-
-    def count_to_annotate(self, rules_version: str, *, since: str | None = None) -> int:
-        """How many documents are not yet annotated under `rules_version`."""
-        row = self.db.execute(
-            f"SELECT count(*) FROM documents WHERE {_PENDING}",
-            {"rules": rules_version, "since": since},
-        ).fetchone()
-        return int(row[0])
-
-    def save_annotations(self, rules_version: str, results: Iterable[dict[str, Any]]) -> None:
-        """Store NLP results in one transaction.
-
-        Each result: `id`, `version` (the document version annotated), `lang`, `lemmas`,
-        `topics` ({label: {score, flagged, evidence}}) and `legal` (list of references).
-        A document whose text changed meanwhile (other version) is left for the next run.
-        """
-        now = now_iso()
-        with self._writing():
-            for r in results:
-                cur = self.db.execute(
-                    "UPDATE documents SET lang = :lang, lemmas = :lemmas, topics = :topics, "
-                    "rules_version = :rules WHERE id = :id AND version = :version",
-                    {
-                        "lang": r["lang"],
-                        "lemmas": r["lemmas"],
-                        "rules": rules_version,
-                        "topics": json.dumps([t for t, v in r["topics"].items() if v["flagged"]]),
-                        "id": r["id"],
-                        "version": r["version"],
-                    },
-                )
-                if cur.rowcount:
-                    self._replace_annotations(rules_version, r, now)
-
-    def _replace_annotations(self, rules_version: str, r: dict[str, Any], now: str) -> None:
-        key = {"id": r["id"], "rules": rules_version}
-        self.db.execute(
-            "DELETE FROM annotations WHERE document_id = :id AND rules_version = :rules", key
-        )
-        self.db.execute(
-            "DELETE FROM legal_refs WHERE document_id = :id AND rules_version = :rules", key
-        )
-        for topic, v in r["topics"].items():
-            self.db.execute(
-                "INSERT INTO annotations (document_id, rules_version, topic, score, flagged, "
-                "evidence, doc_version, annotated_at) VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    r["id"],
-                    rules_version,
-                    topic,
-                    v["score"],
-                    int(v["flagged"]),
-                    json.dumps(v["evidence"], ensure_ascii=False),
-                    r["version"],
-                    now,
-                ],
-            )
-        for seq, ref in enumerate(r["legal"]):
-            attrs = {
-                k: v
-                for k, v in ref.items()
-                if k not in ("label", "text", "field", "start_char", "end_char")
-            }
-            self.db.execute(
-                "INSERT INTO legal_refs (document_id, rules_version, seq, label, text, field, "
-                "start_char, end_char, attrs) VALUES (?,?,?,?,?,?,?,?,?)",
-                [
-                    r["id"],
-                    rules_version,
-                    seq,
-                    ref["label"],
-                    ref["text"],
-                    ref["field"],
-                    ref["start_char"],
-                    ref["end_char"],
-                    json.dumps(attrs, ensure_ascii=False),
-                ],
-            )
-
     def start_run(self, job: str, source: str | None = None) -> int:
         """Record the start of a job run; returns its id."""
         with self._writing():
@@ -418,15 +291,6 @@ class Store:
                 {"now": now_iso(), "status": status, "message": message, "id": run_id, **counts},
             )
 
-    def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        """Remember a feed's ETag / Last-Modified for the next conditional request."""
-        with self._writing():
-            self.db.execute(
-                "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, checked_at) "
-                "VALUES (?, ?, ?, ?)",
-                [url, etag, last_modified, now_iso()],
-            )
-
     def _writing(self) -> Any:
         """A transaction whose SQLite errors become one-line StoreErrors."""
         return _Transaction(self)
@@ -441,126 +305,6 @@ class Store:
         """How many documents (current versions) the database holds."""
         return int(self.db.execute("SELECT count(*) FROM documents").fetchone()[0])
 
-    def search(
-        self,
-        match: str | None,
-        filters: SearchFilters,
-        *,
-        sort: str = "rank",
-        limit: int | None = 20,
-        offset: int = 0,
-        with_text: bool = False,
-    ) -> Iterator[dict[str, Any]]:
-        """Documents matching an FTS5 `match` expression (or all, if None) and the filters.
-
-        Rows carry `snippet` and `title_hl` with HL_START/HL_END around matched words, and
-        `score` (bm25, lower is better) when there is a match expression.
-        Raises SearchSyntaxError for a malformed expression.
-        """
-        sql, params = _search_sql(
-            match, filters, sort=sort, limit=limit, offset=offset, with_text=with_text
-        )
-        try:
-            cursor = self.db.execute(sql, params)
-            columns = [c[0] for c in cursor.description]
-            first = cursor.fetchmany(200)
-        except sqlite3.OperationalError as exc:
-            raise _search_error(exc, self.path) from exc
-        yield from (dict(zip(columns, row, strict=True)) for row in first)
-        try:
-            while rows := cursor.fetchmany(200):
-                yield from (dict(zip(columns, row, strict=True)) for row in rows)
-        except sqlite3.OperationalError as exc:
-            raise _search_error(exc, self.path) from exc
-
-    def get_document(self, ref: str) -> dict[str, Any]:
-        """One document by id or URL, with its text, annotations and earlier versions."""
-        column = "id" if ref.isdigit() else "url"
-        row = self._one(f"SELECT {_DOC_COLUMNS}, text FROM documents WHERE {column} = ?", [ref])
-        if row is None:
-            raise NotFoundError(f"no document with {column} {ref}")
-        row["topics"] = json.loads(row["topics"])
-        row["annotations"] = [
-            {**a, "evidence": json.loads(a["evidence"])}
-            for a in self._rows(
-                "SELECT rules_version, topic, score, flagged, evidence, doc_version, annotated_at "
-                "FROM annotations WHERE document_id = ? ORDER BY annotated_at DESC, topic",
-                [row["id"]],
-            )
-        ]
-        row["legal_refs"] = [
-            {**ref, "attrs": json.loads(ref["attrs"])}
-            for ref in self._rows(
-                "SELECT label, text, field, start_char, end_char, attrs FROM legal_refs "
-                "WHERE document_id = ? AND rules_version = ? ORDER BY seq",
-                [row["id"], row["rules_version"]],
-            )
-        ]
-        row["versions"] = self._rows(
-            "SELECT version, title, sha256, published_at, fetched_at, superseded_at "
-            "FROM document_versions WHERE document_id = ? ORDER BY version",
-            [row["id"]],
-        )
-        return row
-
-    def stored_sha(self, url: str) -> str | None:
-        """SHA-256 of the current text stored at `url`, if any."""
-        row = self.db.execute("SELECT sha256 FROM documents WHERE url = ?", [url]).fetchone()
-        return row[0] if row else None
-
-    def same_text_url(self, source: str, sha256: str, url: str) -> str | None:
-        """Another URL of `source` whose current text has this hash (a duplicate), if any."""
-        row = self.db.execute(
-            "SELECT url FROM documents WHERE source = ? AND sha256 = ? AND url != ? LIMIT 1",
-            [source, sha256, url],
-        ).fetchone()
-        return row[0] if row else None
-
-    def validators(self, url: str) -> tuple[str | None, str | None]:
-        """The ETag and Last-Modified last seen for `url`."""
-        row = self.db.execute(
-            "SELECT etag, last_modified FROM http_validators WHERE url = ?", [url]
-        ).fetchone()
-        return (row[0], row[1]) if row else (None, None)
-
-    def archive_ref(self, ref: str) -> dict[str, Any]:
-        """Where a document's (current, or `ID@VERSION`) response is archived."""
-        doc_ref, _, version = ref.partition("@")
-        doc = self.get_document(doc_ref)
-        row: dict[str, Any] | None = {**doc}
-        if version and int(version) != doc["version"]:
-            row = self._one(
-                "SELECT version, warc_file, warc_offset, payload_sha256, fetched_at "
-                "FROM document_versions WHERE document_id = ? AND version = ?",
-                [doc["id"], int(version)],
-            )
-        if row is None:
-            raise NotFoundError(f"document {doc_ref} has no version {version}")
-        extra = self._one(
-            "SELECT warc_file, warc_offset, payload_sha256 FROM documents WHERE id = ?",
-            [doc["id"]],
-        )
-        if not version or int(version) == doc["version"]:
-            row.update(extra or {})
-        if not row.get("warc_file"):
-            raise NotFoundError(f"document {doc_ref} has no archived response (imported?)")
-        return {"id": doc["id"], "url": doc["url"], **row}
-
-    def last_runs(self, job: str = "crawl") -> dict[str, dict[str, Any]]:
-        """The latest run of `job` for each source."""
-        rows = self._rows(
-            "SELECT r.* FROM runs r JOIN (SELECT source, max(id) AS id FROM runs "
-            "WHERE job = ? GROUP BY source) l ON r.id = l.id",
-            [job],
-        )
-        return {r["source"]: r for r in rows}
-
-    def run_rows(self, job: str = "crawl", since_id: int = 0) -> list[dict[str, Any]]:
-        """Runs of `job` with an id above `since_id`, oldest first."""
-        return self._rows(
-            "SELECT * FROM runs WHERE job = ? AND id > ? ORDER BY id", [job, since_id]
-        )
-
     def _rows(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
         cursor = self.db.execute(sql, params)
         columns = [c[0] for c in cursor.description]
@@ -574,7 +318,7 @@ class Store:
 class _Transaction:
     """`with store._writing():` — atomic, and SQLite errors reported in one line."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: BaseStore) -> None:
         self.store = store
         self.atomic = store.db.atomic()
 
@@ -619,59 +363,3 @@ def _check_path(path: Path, *, create: bool) -> None:
         raise StoreError(f"database directory {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise StoreError(f"database directory {parent} is not writable")
-
-
-def _search_error(exc: sqlite3.OperationalError, path: Path) -> Exception:
-    msg = str(exc)
-    if any(marker in msg for marker in _FTS_ERRORS):
-        return SearchSyntaxError(f"malformed search query: {msg.removeprefix('fts5: ')}")
-    return StoreError(_describe(exc, path))
-
-
-def _search_sql(
-    match: str | None,
-    f: SearchFilters,
-    *,
-    sort: str,
-    limit: int | None,
-    offset: int,
-    with_text: bool,
-) -> tuple[str, dict[str, Any]]:
-    cols = [f"d.{c.strip()}" for c in _DOC_COLUMNS.split(",")]
-    if with_text:
-        cols.append("d.text")
-    where: list[str] = []
-    params: dict[str, Any] = {"limit": -1 if limit is None else limit, "offset": offset}
-    if match:
-        source = "documents_fts JOIN documents d ON d.id = documents_fts.rowid"
-        where.append("documents_fts MATCH :match")
-        params["match"] = match
-        cols += [
-            f"snippet(documents_fts, 1, '{HL_START}', '{HL_END}', '…', 24) AS snippet",
-            f"highlight(documents_fts, 0, '{HL_START}', '{HL_END}') AS title_hl",
-            "documents_fts.rank AS score",
-        ]
-        order = "documents_fts.rank" if sort == "rank" else "d.dated_utc DESC, d.id DESC"
-    else:
-        source = "documents d"
-        cols += ["substr(d.text, 1, 240) AS snippet", "d.title AS title_hl", "NULL AS score"]
-        order = "d.dated_utc DESC, d.id DESC"
-    for name in ("lang", "source", "kind"):
-        if getattr(f, name):
-            where.append(f"d.{name} = :{name}")
-            params[name] = getattr(f, name)
-    if f.topic:
-        where.append("EXISTS (SELECT 1 FROM json_each(d.topics) WHERE value = :topic)")
-        params["topic"] = f.topic
-    if f.since:
-        where.append("d.dated_utc >= :since")
-        params["since"] = f.since
-    if f.until:
-        where.append("d.dated_utc <= :until")
-        params["until"] = f.until
-    sql = (
-        f"SELECT {', '.join(cols)} FROM {source}"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + f" ORDER BY {order} LIMIT :limit OFFSET :offset"
-    )
-    return sql, params

@@ -1,0 +1,79 @@
+"""What the crawler needs beyond storing documents: hashes, HTTP validators, archive refs, runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kuzet.documents import now_iso
+from kuzet.errors import NotFoundError
+
+
+class CrawlMixin:
+    """Crawl bookkeeping (mixed into Store)."""
+
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember a feed's ETag / Last-Modified for the next conditional request."""
+        with self._writing():
+            self.db.execute(
+                "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, checked_at) "
+                "VALUES (?, ?, ?, ?)",
+                [url, etag, last_modified, now_iso()],
+            )
+
+    def stored_sha(self, url: str) -> str | None:
+        """SHA-256 of the current text stored at `url`, if any."""
+        row = self.db.execute("SELECT sha256 FROM documents WHERE url = ?", [url]).fetchone()
+        return row[0] if row else None
+
+    def same_text_url(self, source: str, sha256: str, url: str) -> str | None:
+        """Another URL of `source` whose current text has this hash (a duplicate), if any."""
+        row = self.db.execute(
+            "SELECT url FROM documents WHERE source = ? AND sha256 = ? AND url != ? LIMIT 1",
+            [source, sha256, url],
+        ).fetchone()
+        return row[0] if row else None
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified last seen for `url`."""
+        row = self.db.execute(
+            "SELECT etag, last_modified FROM http_validators WHERE url = ?", [url]
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def archive_ref(self, ref: str) -> dict[str, Any]:
+        """Where a document's (current, or `ID@VERSION`) response is archived."""
+        doc_ref, _, version = ref.partition("@")
+        doc = self.get_document(doc_ref)
+        row: dict[str, Any] | None = {**doc}
+        if version and int(version) != doc["version"]:
+            row = self._one(
+                "SELECT version, warc_file, warc_offset, payload_sha256, fetched_at "
+                "FROM document_versions WHERE document_id = ? AND version = ?",
+                [doc["id"], int(version)],
+            )
+        if row is None:
+            raise NotFoundError(f"document {doc_ref} has no version {version}")
+        extra = self._one(
+            "SELECT warc_file, warc_offset, payload_sha256 FROM documents WHERE id = ?",
+            [doc["id"]],
+        )
+        if not version or int(version) == doc["version"]:
+            row.update(extra or {})
+        if not row.get("warc_file"):
+            raise NotFoundError(f"document {doc_ref} has no archived response (imported?)")
+        return {"id": doc["id"], "url": doc["url"], **row}
+
+    def last_runs(self, job: str = "crawl") -> dict[str, dict[str, Any]]:
+        """The latest run of `job` for each source."""
+        rows = self._rows(
+            "SELECT r.* FROM runs r JOIN (SELECT source, max(id) AS id FROM runs "
+            "WHERE job = ? GROUP BY source) l ON r.id = l.id",
+            [job],
+        )
+        return {r["source"]: r for r in rows}
+
+    def run_rows(self, job: str = "crawl", since_id: int = 0) -> list[dict[str, Any]]:
+        """Runs of `job` with an id above `since_id`, oldest first."""
+        return self._rows(
+            "SELECT * FROM runs WHERE job = ? AND id > ? ORDER BY id", [job, since_id]
+        )

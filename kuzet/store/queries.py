@@ -1,0 +1,155 @@
+"""Reading documents back: full-text search with filters, and one document with its records."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kuzet.errors import NotFoundError, SearchSyntaxError, StoreError
+from kuzet.store.base import _describe
+
+#: Markers around highlighted words in snippets; formatters replace them.
+HL_START, HL_END = "\x02", "\x03"
+_DOC_COLUMNS = (
+    "id, url, source, kind, lang, title, published_at, fetched_at, dated_utc, "
+    "sha256, version, topics, rules_version"
+)
+_FTS_ERRORS = ("fts5:", "no such column", "unknown special query", "unterminated string")
+
+
+@dataclass
+class SearchFilters:
+    """Validated filters for `Store.search`; timestamps are UTC `YYYY-MM-DDTHH:MM:SSZ`."""
+
+    topic: str | None = None
+    lang: str | None = None
+    source: str | None = None
+    kind: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+class QueriesMixin:
+    """Search and look-up of documents (mixed into Store)."""
+
+    def search(
+        self,
+        match: str | None,
+        filters: SearchFilters,
+        *,
+        sort: str = "rank",
+        limit: int | None = 20,
+        offset: int = 0,
+        with_text: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """Documents matching an FTS5 `match` expression (or all, if None) and the filters.
+
+        Rows carry `snippet` and `title_hl` with HL_START/HL_END around matched words, and
+        `score` (bm25, lower is better) when there is a match expression.
+        Raises SearchSyntaxError for a malformed expression.
+        """
+        sql, params = _search_sql(
+            match, filters, sort=sort, limit=limit, offset=offset, with_text=with_text
+        )
+        try:
+            cursor = self.db.execute(sql, params)
+            columns = [c[0] for c in cursor.description]
+            first = cursor.fetchmany(200)
+        except sqlite3.OperationalError as exc:
+            raise _search_error(exc, self.path) from exc
+        yield from (dict(zip(columns, row, strict=True)) for row in first)
+        try:
+            while rows := cursor.fetchmany(200):
+                yield from (dict(zip(columns, row, strict=True)) for row in rows)
+        except sqlite3.OperationalError as exc:
+            raise _search_error(exc, self.path) from exc
+
+    def get_document(self, ref: str) -> dict[str, Any]:
+        """One document by id or URL, with its text, annotations and earlier versions."""
+        column = "id" if ref.isdigit() else "url"
+        row = self._one(f"SELECT {_DOC_COLUMNS}, text FROM documents WHERE {column} = ?", [ref])
+        if row is None:
+            raise NotFoundError(f"no document with {column} {ref}")
+        row["topics"] = json.loads(row["topics"])
+        row["annotations"] = [
+            {**a, "evidence": json.loads(a["evidence"])}
+            for a in self._rows(
+                "SELECT rules_version, topic, score, flagged, evidence, doc_version, annotated_at "
+                "FROM annotations WHERE document_id = ? ORDER BY annotated_at DESC, topic",
+                [row["id"]],
+            )
+        ]
+        row["legal_refs"] = [
+            {**ref, "attrs": json.loads(ref["attrs"])}
+            for ref in self._rows(
+                "SELECT label, text, field, start_char, end_char, attrs FROM legal_refs "
+                "WHERE document_id = ? AND rules_version = ? ORDER BY seq",
+                [row["id"], row["rules_version"]],
+            )
+        ]
+        row["versions"] = self._rows(
+            "SELECT version, title, sha256, published_at, fetched_at, superseded_at "
+            "FROM document_versions WHERE document_id = ? ORDER BY version",
+            [row["id"]],
+        )
+        return row
+
+
+def _search_error(exc: sqlite3.OperationalError, path: Path) -> Exception:
+    msg = str(exc)
+    if any(marker in msg for marker in _FTS_ERRORS):
+        return SearchSyntaxError(f"malformed search query: {msg.removeprefix('fts5: ')}")
+    return StoreError(_describe(exc, path))
+
+
+def _search_sql(
+    match: str | None,
+    f: SearchFilters,
+    *,
+    sort: str,
+    limit: int | None,
+    offset: int,
+    with_text: bool,
+) -> tuple[str, dict[str, Any]]:
+    cols = [f"d.{c.strip()}" for c in _DOC_COLUMNS.split(",")]
+    if with_text:
+        cols.append("d.text")
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": -1 if limit is None else limit, "offset": offset}
+    if match:
+        source = "documents_fts JOIN documents d ON d.id = documents_fts.rowid"
+        where.append("documents_fts MATCH :match")
+        params["match"] = match
+        cols += [
+            f"snippet(documents_fts, 1, '{HL_START}', '{HL_END}', '…', 24) AS snippet",
+            f"highlight(documents_fts, 0, '{HL_START}', '{HL_END}') AS title_hl",
+            "documents_fts.rank AS score",
+        ]
+        order = "documents_fts.rank" if sort == "rank" else "d.dated_utc DESC, d.id DESC"
+    else:
+        source = "documents d"
+        cols += ["substr(d.text, 1, 240) AS snippet", "d.title AS title_hl", "NULL AS score"]
+        order = "d.dated_utc DESC, d.id DESC"
+    for name in ("lang", "source", "kind"):
+        if getattr(f, name):
+            where.append(f"d.{name} = :{name}")
+            params[name] = getattr(f, name)
+    if f.topic:
+        where.append("EXISTS (SELECT 1 FROM json_each(d.topics) WHERE value = :topic)")
+        params["topic"] = f.topic
+    if f.since:
+        where.append("d.dated_utc >= :since")
+        params["since"] = f.since
+    if f.until:
+        where.append("d.dated_utc <= :until")
+        params["until"] = f.until
+    sql = (
+        f"SELECT {', '.join(cols)} FROM {source}"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + f" ORDER BY {order} LIMIT :limit OFFSET :offset"
+    )
+    return sql, params
