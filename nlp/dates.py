@@ -71,7 +71,8 @@ class DateFinder:
             parts.append(rf"(?:{alternation(self.words)})\b\.?")
         return rf"\b(?P<m>{'|'.join(parts)})" if parts else ""
 
-    def _month(self, word: str) -> int | None:
+    def month(self, word: str) -> int | None:
+        """The month a month word names (any case form), or None."""
         word = word.lower().rstrip(".")
         if word in self.words:
             return self.words[word]
@@ -86,7 +87,7 @@ class DateFinder:
         for regex in self.regexes:
             for match in regex.finditer(text):
                 groups = match.groupdict()
-                month = int(groups["mo"]) if groups.get("mo") else self._month(groups["m"])
+                month = int(groups["mo"]) if groups.get("mo") else self.month(groups["m"])
                 try:
                     date = dt.date(int(groups["y"]), month or 0, int(groups["d"]))
                 except ValueError:
@@ -104,6 +105,11 @@ class DateFinder:
 def default_finder() -> DateFinder:
     """The finder for the project's month table (loaded once)."""
     return DateFinder(load_months())
+
+
+def month_number(word: str, finder: DateFinder | None = None) -> int | None:
+    """The month a Russian, Kazakh or English month word names (any case form), or None."""
+    return (finder or default_finder()).month(word)
 
 
 def find_dates(text: str, finder: DateFinder | None = None) -> list[tuple[int, int, dt.date]]:

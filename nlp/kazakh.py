@@ -26,7 +26,8 @@ from spacy.language import BaseDefaults, Language
 from spacy.symbols import ORTH
 from spacy.util import update_exc
 
-LEXICONS = Path(__file__).resolve().parent.parent / "data" / "lexicons"
+from nlp.lexicons import LEXICONS, load_lexicon
+
 STOPWORDS_PATH = LEXICONS / "kk_stopwords.txt"
 SUFFIXES_PATH = LEXICONS / "kk_suffixes.txt"
 MIN_STEM = 3
@@ -56,12 +57,6 @@ _NUMBER_WORDS = frozenset((
     "миллиард",
 ))  # fmt: skip
 _ORDINAL = re.compile(r"^(?:\d+|[а-яәғқңөұүһі]+)(?:-?(?:ыншы|інші|ншы|нші|шы|ші))$")
-
-
-def load_lexicon(path: Path) -> frozenset[str]:
-    """Entries of a one-per-line lexicon file, without blanks and `#` comments."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(s for line in lines if (s := line.strip()) and not s.startswith("#"))
 
 
 def like_num(text: str) -> bool:

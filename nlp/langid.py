@@ -7,26 +7,20 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
+
+from nlp.lexicons import LEXICONS, load_lexicon
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _KK_LETTERS = set("әғқңөұүһі")
 _KK_LATIN_LETTERS = set("áǵńóúýıäğñöşūü")
 LANGS = ("ru", "kk", "en")
-LEXICONS = Path(__file__).resolve().parent.parent / "data" / "lexicons"
-
-
-def load_words(path: Path) -> frozenset[str]:
-    """A lexicon file: one lower-case entry a line, `#` starts a comment."""
-    lines = (line.split("#", 1)[0].strip().lower() for line in path.read_text("utf-8").splitlines())
-    return frozenset(line for line in lines if line)
 
 
 @cache
 def _markers() -> tuple[frozenset[str], frozenset[str]]:
     return (
-        load_words(LEXICONS / "langid_kk_markers.txt"),
-        load_words(LEXICONS / "langid_en_markers.txt"),
+        load_lexicon(LEXICONS / "langid_kk_markers.txt"),
+        load_lexicon(LEXICONS / "langid_en_markers.txt"),
     )
 
 

@@ -8,19 +8,9 @@ from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 from kuzet.config import TIMEZONE
+from nlp.dates import month_number
 
 ALMATY = ZoneInfo(TIMEZONE)
-_MONTHS = {
-    # Russian, genitive and nominative stems
-    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "июн": 6,
-    "июл": 7, "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
-    # Kazakh
-    "қаңтар": 1, "ақпан": 2, "наурыз": 3, "сәуір": 4, "мамыр": 5, "маусым": 6,
-    "шілде": 7, "тамыз": 8, "қыркүйек": 9, "қазан": 10, "қараша": 11, "желтоқсан": 12,
-    # English
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
 _TIME = r"(?:\D{0,8}?(\d{1,2}):(\d{2}))?"
 _NUMERIC = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})" + _TIME)
 _WORDS = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4})" + _TIME)
@@ -28,17 +18,6 @@ _KK_YEAR_FIRST = re.compile(r"(\d{4})\s+(?:жылғы\s+|ж\.\s*)?(\d{1,2})\s+([
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
-
-
-def month_number(word: str) -> int | None:
-    """The month a Russian, Kazakh or English month word names (any case form)."""
-    word = word.lower()
-    if word.startswith("мая") or word in ("май", "мае"):
-        return 5
-    for stem, number in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])):
-        if word.startswith(stem):
-            return number
-    return None
 
 
 def parse_date(text: str | None) -> str | None:

@@ -270,8 +270,6 @@ def initialize_legal(
     return component
 
 
-
-
 def _attributes(pattern: LegalPattern, match: re.Match[str]) -> dict[str, Any]:
     """The label's attributes from the match's named groups."""
     attrs: dict[str, Any] = dict.fromkeys(ATTRIBUTES[pattern.label])
