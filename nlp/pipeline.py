@@ -108,16 +108,23 @@ def analyze(text: str, lang: str | None = None) -> Analysis:
     for run_lang, run_start, run_end in runs:
         pipeline = build_nlp(run_lang)
         for start, end in chunks(text, run_start, run_end):
-            doc = pipeline(text[start:end])
+            doc = _run(pipeline, text[start:end])
             for label, found in doc._.kuzet_matches.items():
                 matches[label] += [_shift(ev, start) for ev in found]
             legal_refs += [_shift(ref, start) for ref in legal.legal_references(doc)]
-            lemma_parts.append(
-                " ".join(_normalizer.search_form(t.lemma_, run_lang) for t in doc if t.is_alpha)
-            )
+            lemma_parts.append(pipeline.get_pipe("kuzet_normalizer").search_text(doc))
     topics = _topics.score_matches(matches, ruleset().thresholds)
     lemmas = " ".join(p for p in lemma_parts if p)
     return Analysis(doc_lang, topics, legal_refs, lemmas, truncated=truncated)
+
+
+def _run(pipeline: Language, text: str) -> Any:
+    """`pipeline(text)`, with the text left in `user_data` for components that need it."""
+    doc = pipeline.make_doc(text)
+    doc.user_data[legal.TEXT_KEY] = text
+    for _name, component in pipeline.pipeline:
+        doc = component(doc)
+    return doc
 
 
 def _main_lang(runs: list[tuple[str, int, int]], hint: str | None) -> str:

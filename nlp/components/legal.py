@@ -192,6 +192,10 @@ def load_legal_patterns(path: Path = PATTERNS_PATH) -> list[dict[str, Any]]:
     return patterns
 
 
+#: `doc.user_data` key under which a caller may leave the Doc's text (saves rebuilding it).
+TEXT_KEY = "kuzet_text"
+
+
 class LegalRecognizer:
     """Finds legal references and bill stages with compiled data patterns."""
 
@@ -221,7 +225,8 @@ class LegalRecognizer:
     def __call__(self, doc: Doc) -> Doc:
         """Set `doc.spans[spans_key]` and each span's `kuzet_ref` attributes."""
         candidates = []
-        text = doc.text  # Doc.text is rebuilt from the tokens on each access
+        # Doc.text is rebuilt from the tokens on each access: nlp.pipeline hands the input over
+        text = doc.user_data.get(TEXT_KEY) or doc.text
         lowered = text.lower()
         for pattern in self.patterns:
             if pattern.needs and not any(s in lowered for s in pattern.needs):

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+import numpy
+from spacy.attrs import IS_ALPHA, LEMMA, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -88,30 +90,52 @@ BACKENDS: dict[str, Callable[[str], str]] = {
 
 
 class Normalizer:
-    """Writes each token's normalised form to `token.lemma_`, caching by surface form."""
+    """Writes each token's normalised form to `token.lemma_`, caching by surface form.
+
+    Works on arrays of string hashes (`Doc.to_array` / `Doc.from_array`) rather than Token
+    objects: making a Python Token per word cost more than the normalising itself.
+    """
 
     def __init__(self, lang: str) -> None:
         if lang not in BACKENDS:
             raise ValueError(f"kuzet_normalizer: no normaliser for language {lang!r}")
         self.lang = lang
         self.normalize = BACKENDS[lang]
-        self.cache: dict[str, str] = {}
+        self.lemma_ids: dict[int, int] = {}  # ORTH hash -> LEMMA hash
+        self.search_forms: dict[int, str] = {}  # LEMMA hash -> form for the search index
 
     def __call__(self, doc: Doc) -> Doc:
-        cache_, normalize = self.cache, self.normalize
-        for token in doc:
-            text = token.text
-            lemma = cache_.get(text)
+        if not len(doc):
+            return doc
+        strings, cache_ = doc.vocab.strings, self.lemma_ids
+        if len(cache_) >= CACHE_LIMIT:
+            cache_.clear()
+        lemmas = []
+        for orth in doc.to_array([ORTH]).tolist():
+            lemma = cache_.get(orth)
             if lemma is None:
-                if len(cache_) >= CACHE_LIMIT:
-                    cache_.clear()
-                lemma = cache_[text] = normalize(text) or text.lower()
-            token.lemma_ = lemma
+                lemma = cache_[orth] = strings.add(self.word(strings[orth]))
+            lemmas.append(lemma)
+        doc.from_array([LEMMA], numpy.asarray(lemmas, dtype="uint64"))
         return doc
 
     def word(self, text: str) -> str:
         """Normalise one word outside a Doc (for search queries)."""
         return self.normalize(text) or text.lower()
+
+    def search_text(self, doc: Doc) -> str:
+        """The words of a normalised Doc as the search index stores them (`lemmas` column)."""
+        strings, forms = doc.vocab.strings, self.search_forms
+        if len(forms) >= CACHE_LIMIT:
+            forms.clear()
+        out = []
+        for lemma, alpha in doc.to_array([LEMMA, IS_ALPHA]).tolist():
+            if alpha:
+                form = forms.get(lemma)
+                if form is None:
+                    form = forms[lemma] = search_form(strings[lemma], self.lang)
+                out.append(form)
+        return " ".join(out)
 
 
 @Language.factory("kuzet_normalizer", default_config={"lang": None}, assigns=["token.lemma"])

@@ -8,6 +8,7 @@ Result: `doc._.kuzet_topics = {label: {"score", "threshold", "flagged", "evidenc
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,8 +104,9 @@ class TopicScorer:
             rule_id, part = self.compiled.keys[match_id]
             spans[rule_id][part].append(doc[start:end])
         hits = self._hits(spans)
+        sentences = _Sentences(doc) if hits else None
         doc._.kuzet_matches = {
-            label: [_evidence(rule, span) for rule, span in hits.get(label, [])]
+            label: [_evidence(rule, span, sentences) for rule, span in hits.get(label, [])]
             for label in TOPIC_LABELS
         }
         doc._.kuzet_topics = score_matches(doc._.kuzet_matches, self.thresholds)
@@ -236,8 +238,20 @@ def _overlaps(span: Span, others: list[Span]) -> bool:
     return any(span.start < o.end and o.start < span.end for o in others)
 
 
-def _evidence(rule: Rule, span: Span) -> dict[str, Any]:
-    sentence = span.sent.text if span.doc.has_annotation("SENT_START") else span.text
+class _Sentences:
+    """A Doc's sentences, listed once, to find the one around a span by bisection
+    (`Span.sent` walks the tokens again for every span)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.spans = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        self.starts = [s.start for s in self.spans]
+
+    def around(self, span: Span) -> str:
+        return self.spans[max(0, bisect_right(self.starts, span.start) - 1)].text
+
+
+def _evidence(rule: Rule, span: Span, sentences: _Sentences | None) -> dict[str, Any]:
+    sentence = sentences.around(span) if sentences else span.text
     return {
         "rule": rule.id,
         "weight": rule.weight,
