@@ -2,7 +2,7 @@
 full annotate step against a bare spaCy tokenizer and spaCy's stock pymorphy3 lemmatizer.
 
 Not a test: it prints figures and PASS/FAIL against the targets, all measured in one run.
-    python bench/nlp.py [--docs 2000] [--corpus dev.jsonl] [--json OUT]
+    python bench/nlp_speed.py [--docs 2000] [--corpus dev.jsonl] [--json OUT]
 """
 
 from __future__ import annotations
@@ -251,11 +251,10 @@ def report_speed(r: dict[str, Any], main_rss: float) -> None:
 
 
 def main() -> None:
-    # bench/ on sys.path would make this file shadow the `nlp` package
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=2000)
-    ap.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus/dev.jsonl"))
+    corpus = HERE.parents[1] / "shared" / "corpus" / "dev.jsonl"
+    ap.add_argument("--corpus", type=Path, default=corpus)
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
