@@ -375,5 +375,5 @@ def main() -> None:
     cli(prog_name="kuzet")
 
 
-# The crawler's commands (crawl, sources, archive, sample) register themselves on `cli`.
-from kuzet import cli_crawl  # noqa: E402, F401
+# Other commands (crawl, sources, archive, sample; outbox) register themselves on `cli`.
+from kuzet import cli_crawl, cli_mail  # noqa: E402, F401

@@ -47,3 +47,7 @@ class CrawlError(KuzetError):
 
 class ArchiveError(KuzetError):
     """Raised when a WARC record cannot be found or read."""
+
+
+class MailError(KuzetError):
+    """Raised when a message cannot be built, or the mail server refuses or cannot be reached."""

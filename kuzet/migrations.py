@@ -209,6 +209,20 @@ def legal_refs(db: Database) -> None:
     db.execute("CREATE INDEX legal_refs_label ON legal_refs(label)")
 
 
+@migrations(name="0004_outbox_raw")
+def outbox_raw(db: Database) -> None:
+    """The outbox keeps each message as sent (bytes), and how it was delivered."""
+    db.execute("ALTER TABLE outbox ADD COLUMN raw BLOB")
+    db.execute("ALTER TABLE outbox ADD COLUMN delivered_via TEXT")
+
+
+# -- issue 5 (bills, alerts) migrations: add below, in order -----------------------------
+
+# -- issue 6 (digest) migrations: add below, in order ------------------------------------
+
+# -- issue 7 (scheduler, operations) migrations: add below, in order ---------------------
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of Kuzet knows, in order."""
     return [m.name for m in migrations._migrations]

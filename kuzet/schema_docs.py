@@ -177,7 +177,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "attempts": "Delivery attempts so far.",
             "next_attempt_at": "Earliest next attempt after a failure.",
             "last_error": "Last delivery error.",
-            "sent_at": "When the server accepted it.",
+            "sent_at": "When the server accepted it (or the .eml file was written).",
+            "raw": "The whole message (RFC 5322 bytes) exactly as it is sent, built once when "
+            "queued so every retry is identical.",
+            "delivered_via": "`smtp HOST:PORT` or `file PATH` (no mail server configured).",
         },
     ),
     "documents_fts": (

@@ -109,3 +109,122 @@ def sample_server() -> Iterator[str]:
 
     with SampleServer(slow_seconds=3.0) as url:
         yield url
+
+
+# -- a real SMTP server on loopback (aiosmtpd) -------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SmtpSink:
+    """An aiosmtpd server on 127.0.0.1 that keeps every message it accepts.
+
+    Not started until `start()`, so a test can send while it is down and start it later on
+    the same port. `messages` holds (envelope sender, recipients, message bytes).
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.logins: list[str] = []
+        self._controller: object | None = None
+
+    def start(
+        self,
+        *,
+        password: str | None = None,
+        tls: object | None = None,
+        implicit_tls: bool = False,
+    ) -> SmtpSink:
+        """Listen; with `password`, require a login as any user with that password."""
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                sink.messages.append(
+                    (envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
+                )
+                return "250 OK"
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = password is not None and auth_data.password.decode() == password
+            if ok:
+                sink.logins.append(auth_data.login.decode())
+            return AuthResult(success=ok, handled=False)
+
+        kwargs: dict[str, object] = {"hostname": "127.0.0.1", "port": self.port}
+        if password is not None:
+            kwargs |= {
+                "authenticator": authenticator,
+                "auth_required": True,
+                "auth_require_tls": tls is not None and not implicit_tls,
+            }
+        if tls is not None and implicit_tls:
+            kwargs["ssl_context"] = tls
+        elif tls is not None:
+            kwargs |= {"tls_context": tls, "require_starttls": True}
+        self._controller = Controller(Handler(), **kwargs)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpSink]:
+    """A real SMTP server on a free loopback port; call `.start()` to listen."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (PEM files)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path

@@ -1,17 +1,18 @@
 """The store: the only place that talks to SQLite (through sqlite-utils).
 
 `Store` is assembled from one module per concern: `base` (opening, migrations, documents, runs),
-`queries` (search and look-up), `annotations` (the NLP stage's records) and `crawl` (crawler
-bookkeeping).
+`queries` (search and look-up), `annotations` (the NLP stage's records), `crawl` (crawler
+bookkeeping) and `outbox` (e-mail waiting to be sent).
 """
 
 from kuzet.store.annotations import AnnotationsMixin
 from kuzet.store.base import BUSY_TIMEOUT_S, SQLITE_HEADER, BaseStore, UpsertCounts
 from kuzet.store.crawl import CrawlMixin
+from kuzet.store.outbox import OutboxMixin
 from kuzet.store.queries import HL_END, HL_START, QueriesMixin, SearchFilters
 
 
-class Store(QueriesMixin, AnnotationsMixin, CrawlMixin, BaseStore):
+class Store(QueriesMixin, AnnotationsMixin, CrawlMixin, OutboxMixin, BaseStore):
     """A Kuzet database: one SQLite file in WAL mode, migrated on open."""
 
 
