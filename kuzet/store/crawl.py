@@ -77,3 +77,25 @@ class CrawlMixin:
         return self._rows(
             "SELECT * FROM runs WHERE job = ? AND id > ? ORDER BY id", [job, since_id]
         )
+
+    def recent_runs(self, job: str = "crawl", per_source: int = 10) -> dict[str, list[dict]]:
+        """The latest `per_source` finished runs of `job` for each source, newest first."""
+        rows = self._rows(
+            "SELECT * FROM (SELECT r.*, row_number() OVER (PARTITION BY source ORDER BY id DESC) "
+            "AS nth FROM runs r WHERE job = ? AND status != 'running') WHERE nth <= ? "
+            "ORDER BY source, id DESC",
+            [job, per_source],
+        )
+        out: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            row.pop("nth")
+            out.setdefault(row["source"], []).append(row)
+        return out
+
+    def documents_per_source(self, since_utc: str) -> dict[str, int]:
+        """How many documents each source holds dated on or after `since_utc`."""
+        rows = self.db.execute(
+            "SELECT source, count(*) FROM documents WHERE dated_utc >= ? GROUP BY source",
+            [since_utc],
+        )
+        return {source: int(n) for source, n in rows}

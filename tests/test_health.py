@@ -1,0 +1,45 @@
+"""Source health: bad runs in a row make a source stale; a quiet-but-answering feed is fine."""
+
+from __future__ import annotations
+
+import pytest
+
+from kuzet.health import source_health
+from kuzet.store import Store
+
+
+def crawl_run(store: Store, source: str, status: str, pages: int) -> None:
+    run_id = store.start_run("crawl", source)
+    store.finish_run(run_id, status, pages=pages)
+
+
+def by_source(store: Store) -> dict[str, object]:
+    return {h.source: h for h in source_health(store)}
+
+
+def test_stale_after_three_bad_runs_in_a_row(store: Store) -> None:
+    crawl_run(store, "vlast", "ok", 5)
+    for _ in range(2):
+        crawl_run(store, "vlast", "failed", 0)
+    assert by_source(store)["vlast"].status == "failing"
+    crawl_run(store, "vlast", "ok", 0)  # "ok" but fetched nothing: still bad
+    health = by_source(store)["vlast"]
+    assert health.stale
+    assert health.bad_in_a_row == 3
+    crawl_run(store, "vlast", "partial", 2)
+    assert by_source(store)["vlast"].status == "ok"
+
+
+def test_unchanged_feed_is_healthy_and_unrun_sources_are_listed(store: Store) -> None:
+    crawl_run(store, "orda", "ok", 1)  # a 304: one page, nothing new
+    health = by_source(store)
+    assert health["orda"].status == "ok"
+    assert health["adilet"].status == "never run"
+
+
+def test_threshold_comes_from_settings(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = store.path.parent / "ops.toml"
+    config.write_text("[operations]\nstale_after_runs = 1\n")
+    monkeypatch.setenv("KUZET_CONFIG", str(config))
+    crawl_run(store, "kaztag", "failed", 1)
+    assert by_source(store)["kaztag"].stale
