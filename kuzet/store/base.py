@@ -271,8 +271,9 @@ class BaseStore:
         """Record the start of a job run; returns its id."""
         with self._writing():
             cur = self.db.execute(
-                "INSERT INTO runs (job, source, started_at, status) VALUES (?, ?, ?, 'running')",
-                [job, source, now_iso()],
+                "INSERT INTO runs (job, source, started_at, status, pid) "
+                "VALUES (?, ?, ?, 'running', ?)",
+                [job, source, now_iso(), os.getpid()],
             )
         return int(cur.lastrowid or 0)
 
