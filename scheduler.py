@@ -7,11 +7,11 @@ sends what is due) and the daily digest, from data/settings.toml `[scheduler]` a
 
 Jobs run one at a time (a thread pool of one worker): SQLite has one writer at a time, and a
 crawl is a subprocess that writes too. On start the scheduler takes a lock next to the database
-(one scheduler per database), closes runs a dead process left open, and catches up: anything
-pending is annotated, a digest missed while it was down goes out, alerts are checked, and every
-source whose scheduled crawl was missed is crawled. SIGTERM or Ctrl-C stops it cleanly: the
-running job finishes (a crawl's subprocess is stopped and its runs closed) and nothing else
-starts.
+(one scheduler per database), closes runs a dead process left open, and catches up with one
+cycle in pipeline order: every source whose scheduled crawl was missed is crawled, then
+anything pending is annotated, stale sources reported, alerts checked, a digest missed while it
+was down sent, and mail delivered. SIGTERM or Ctrl-C stops it cleanly: the running job
+finishes (a crawl's subprocess is stopped and its runs closed) and nothing else starts.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from kuzet import jobs, mail, ops
@@ -112,8 +113,9 @@ def build_scheduler(
 ) -> BlockingScheduler:
     """The configured, unstarted scheduler with every job.
 
-    `now` (default: the current time) anchors the interval jobs. With `catch_up`, the database
-    is read to decide which jobs run as soon as the scheduler starts (see `catch_up_jobs`).
+    `now` (default: the current time) anchors the interval jobs. With `catch_up`, a `catch-up`
+    job runs as soon as the scheduler starts: one cycle in pipeline order, crawling only the
+    sources whose scheduled crawl was missed (read from the database; see `missed_crawls`).
     """
     settings = settings or load_settings()
     sources = sources or load_sources()
@@ -165,33 +167,34 @@ def build_scheduler(
     if catch_up:
         with Store.open(db) as store:
             last = store.last_runs("crawl")
-        for offset, job_id in enumerate(catch_up_jobs(scheduler, last, now)):
-            scheduler.modify_job(job_id, next_run_time=now + timedelta(seconds=offset))
+        scheduler.add_job(
+            jobs.catch_up_job,
+            DateTrigger(run_date=now, timezone=TZ),
+            args=[db, missed_crawls(scheduler, last, now), sample],
+            id="catch-up",
+            name="catch up at start: missed crawls, annotate, health, alerts, digest, mail",
+            **common,
+        )
     return scheduler
 
 
-def catch_up_jobs(
+def missed_crawls(
     scheduler: BlockingScheduler, last_crawls: dict[str, dict[str, Any]], now: datetime
 ) -> list[str]:
-    """Ids of the jobs to run as soon as the scheduler starts, in order.
-
-    Annotation (whatever a crash left), the digest (it sends only days due and not yet sent),
-    alerts (events found while the scheduler was down), then every source whose last crawl is
-    older than its latest scheduled time (or that was never crawled).
-    """
-    due = ["annotate", "digest", "alerts"]
+    """Sources whose last crawl is older than their latest scheduled time (or never crawled)."""
+    missed = []
     for job in scheduler.get_jobs():
         if not job.id.startswith("crawl:"):
             continue
-        last = last_crawls.get(job.id.removeprefix("crawl:"))
-        if last is None:
-            due.append(job.id)
-            continue
-        started = datetime.fromisoformat(last["started_at"].replace("Z", "+00:00"))
-        upcoming = job.trigger.get_next_fire_time(None, started)
-        if upcoming is not None and upcoming <= now:
-            due.append(job.id)
-    return due
+        source = job.id.removeprefix("crawl:")
+        last = last_crawls.get(source)
+        if last is not None:
+            started = datetime.fromisoformat(last["started_at"].replace("Z", "+00:00"))
+            upcoming = job.trigger.get_next_fire_time(None, started)
+            if upcoming is None or upcoming > now:
+                continue
+        missed.append(source)
+    return missed
 
 
 class JobListener:
@@ -216,7 +219,8 @@ class JobListener:
             )
         elif event.code == EVENT_JOB_ERROR:
             error = f"{type(event.exception).__name__}: {event.exception}"
-            log.error("job %s failed: %s\n%s", event.job_id, error, event.traceback or "")
+            # APScheduler has logged the traceback just before
+            log.error("job %s failed: %s; notifying operations", event.job_id, error)
             self._notify(event.job_id, error)
 
     def _notify(self, job_id: str, error: str) -> None:
@@ -234,7 +238,7 @@ def _when(value: datetime) -> str:
 
 
 def job_table(scheduler: BlockingScheduler, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Every job with its next fire time after `now` (or its catch-up time), soonest first."""
+    """Every job with its next fire time after `now`, soonest first."""
     now = (now or datetime.now(TZ)).astimezone(TZ)
     rows = []
     for job in scheduler.get_jobs():

@@ -45,6 +45,10 @@ def stopping() -> bool:
     return STOP.is_set()
 
 
+class StepsFailedError(RuntimeError):
+    """Raised by a job when some steps of its cycle failed (each was logged already)."""
+
+
 # -- job functions (what the scheduler calls) ------------------------------------------------
 
 
@@ -89,6 +93,17 @@ def digest_job(db: str) -> None:
         _log_lines(digest_step(Path(db), settings))
     finally:
         _log_lines(mail_step(Path(db), settings))
+
+
+def catch_up_job(db: str, sources: list[str], sample: bool = False) -> None:
+    """At start: one cycle in pipeline order, crawling only `sources` (those that missed their
+    scheduled crawl while the scheduler was down). Raises if a step failed, after the rest ran."""
+    if stopping():
+        return
+    results = run_cycle(Path(db), sample=sample, sources=tuple(sources))
+    failed = [line for r in results if not r.ok and not stopping() for line in r.lines]
+    if failed:
+        raise StepsFailedError("; ".join(failed))
 
 
 # -- steps (shared by the jobs and by one full cycle) -----------------------------------------
@@ -229,12 +244,20 @@ def run_cycle(
     sample: bool = False,
     settings: Settings | None = None,
     steps: tuple[str, ...] = CYCLE,
+    sources: tuple[str, ...] | None = None,
 ) -> list[StepResult]:
-    """One full cycle: every enabled source's crawl, annotation, source health, alerts, the
-    digest and sending. A failing step is logged and reported; the next steps still run."""
+    """One full cycle: the crawl of `sources` (default: every enabled one; none when empty),
+    annotation, source health, alerts, the digest and sending, in that order. A failing step
+    is logged and reported; the next steps still run."""
     settings = settings or load_settings()
+
+    def crawling() -> list[str]:
+        if sources == ():
+            return ["crawl: no source missed its scheduled crawl"]
+        return crawl_step(db, settings, names=sources or (), sample=sample)[0]
+
     actions: dict[str, Callable[[], list[str]]] = {
-        "crawl": lambda: crawl_step(db, settings, sample=sample)[0],
+        "crawl": crawling,
         "annotate": lambda: annotate_step(db) or ["annotate: nothing to annotate"],
         "health": lambda: health_step(db, settings) or ["health: no new stale source"],
         "alerts": lambda: alerts_step(db, settings),

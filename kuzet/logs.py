@@ -10,14 +10,18 @@ import logging
 import logging.handlers
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from kuzet.config import TIMEZONE
 from kuzet.settings import Settings
 
 #: Environment variables whose values never reach a log.
 SECRET_VARIABLES = ("KUZET_SMTP_PASSWORD",)
 MASK = "********"
 LOG_FILE = "kuzet.log"
+LOCAL = ZoneInfo(TIMEZONE)
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 _installed: list[logging.Handler] = []
@@ -39,6 +43,14 @@ class SecretFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask(record.stack_info, secrets)
         return True
+
+
+class LocalTimeFormatter(logging.Formatter):
+    """Times as ISO 8601 in Asia/Almaty with the offset (`2026-03-02T08:00:01.250+05:00`)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        when = datetime.fromtimestamp(record.created, LOCAL)
+        return when.isoformat(timespec="milliseconds")
 
 
 def mask(text: str, secrets: list[str]) -> str:
@@ -74,13 +86,13 @@ def setup_logging(settings: Settings, *, stderr_level: int | str | None = None) 
         if type(other) is logging.StreamHandler:
             root.removeHandler(other)
     for handler in (file_handler, stderr_handler):
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(LocalTimeFormatter(FORMAT))
         handler.addFilter(SecretFilter())
         root.addHandler(handler)
         _installed.append(handler)
     root.setLevel(options["log_level"])
+    # the jobs log what they did; APScheduler only its warnings and errors
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler.executors").setLevel(logging.INFO)
     return path
 
 

@@ -192,9 +192,9 @@ def notify_job_failure(
     day = (now or datetime.now(UTC)).astimezone(LOCAL).date().isoformat()
     text = (
         f"The scheduled job {job_id} failed on {day}:\n\n  {' '.join(error.split())[:1000]}\n\n"
-        f"The traceback is in the log ({settings.log_dir()}/kuzet.log, or the journal: "
-        "journalctl -u kuzet). The job runs again at its next time; you get at most one "
-        "such notice per job and day.\n"
+        f"The traceback is in the log ({settings.log_dir()}/kuzet.log, and the service's "
+        "journal: journalctl -u kuzet). The job runs again at its next time; you get at most "
+        "one such notice per job and day.\n"
     )
     message = Outgoing(
         kind="ops",

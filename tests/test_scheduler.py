@@ -170,29 +170,45 @@ def crawl_run_at(store: Store, source: str, started: datetime) -> None:
     store.db.conn.commit()
 
 
-def test_start_catches_up_missed_crawls_and_runs_digest_and_alerts_first(store: Store) -> None:
+def test_start_catches_up_with_one_cycle_crawling_only_missed_sources(store: Store) -> None:
     crawl_run_at(store, "vlast", NOW.replace(hour=7, minute=10, second=5))  # '10 * * * *': on time
     crawl_run_at(store, "tengrinews", NOW.replace(hour=7, minute=0, second=3))  # '*/30': missed
     crawl_run_at(store, "adilet", NOW - timedelta(hours=24, minutes=30))  # '0 7 * * *': missed
     crawl_run_at(store, "mazhilis", NOW - timedelta(days=6))  # Monday 09:00: not yet due
     sched = scheduler.build_scheduler(store.path, now=NOW, catch_up=True)
-    starting = sorted(
-        (j.next_run_time, j.id) for j in sched.get_jobs() if hasattr(j, "next_run_time")
-    )
-    ids = [job_id for _, job_id in starting]
-    assert ids[:3] == ["annotate", "digest", "alerts"]
-    assert starting[0][0] == NOW
-    never_crawled = {f"crawl:{s.id}" for s in load_sources().select()} - {
-        "crawl:vlast",
-        "crawl:tengrinews",
-        "crawl:adilet",
-        "crawl:mazhilis",
-    }
-    assert set(ids[3:]) == never_crawled | {"crawl:tengrinews", "crawl:adilet"}
-    # the others wait for their trigger
-    table = {r["id"]: r["next_run"] for r in scheduler.job_table(sched, NOW)}
+    catch_up = sched.get_job("catch-up")
+    assert catch_up.trigger.get_next_fire_time(None, NOW) == NOW
+    assert catch_up.func is jobs.catch_up_job
+    db, missed, sample = catch_up.args
+    assert (db, sample) == (str(store.path), False)
+    configured = [s.id for s in load_sources().select()]  # in configuration order
+    on_time = {"vlast", "mazhilis"}
+    assert missed == [s for s in configured if s not in on_time]
+    assert {"tengrinews", "adilet"} <= set(missed)
+    # it comes first and runs once; every other job waits for its trigger
+    assert catch_up.trigger.get_next_fire_time(NOW, NOW + timedelta(seconds=1)) is None
+    rows = scheduler.job_table(sched, NOW)
+    assert rows[0]["id"] == "catch-up"
+    assert all(r["next_run"] > NOW for r in rows[1:])
+    table = {r["id"]: r["next_run"] for r in rows}
     assert table["crawl:vlast"] == datetime(2026, 3, 2, 8, 10, tzinfo=TZ)
     assert table["crawl:mazhilis"] == datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    # nothing missed: the catch-up still runs (annotate, alerts, digest), crawling nothing
+    for source in missed:
+        crawl_run_at(store, source, NOW - timedelta(minutes=1))
+    again = scheduler.build_scheduler(store.path, now=NOW, catch_up=True)
+    assert again.get_job("catch-up").args[1] == []
+
+
+def test_catch_up_cycle_runs_its_steps_in_pipeline_order(db_path: Path) -> None:
+    results = jobs.run_cycle(db_path, sources=(), steps=("crawl", "annotate", "health", "mail"))
+    assert [(r.name, r.ok) for r in results] == [
+        ("crawl", True),
+        ("annotate", True),
+        ("health", True),
+        ("mail", True),
+    ]
+    assert results[0].lines == ["crawl: no source missed its scheduled crawl"]
 
 
 def queue_digest(store: Store, day: str) -> None:
