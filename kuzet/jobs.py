@@ -63,7 +63,9 @@ def crawl_job(db: str, source: str, sample: bool = False) -> None:
         return
     if any(r["new_docs"] or r["changed_docs"] for r in report.runs):
         _log_lines(annotate_step(Path(db)))
-    if health_step(Path(db), settings, sources=[source]):
+    notices = health_step(Path(db), settings, sources=[source])
+    _log_lines(notices)
+    if notices:
         _log_lines(mail_step(Path(db), settings))
 
 
@@ -165,10 +167,7 @@ def alerts_step(db: Path, settings: Settings) -> list[str]:
 
     with Store.open(db) as store:
         report = check_alerts(store, settings)
-    return [f"alerts: {line}" for line in report.lines] or [
-        f"alerts: {len(report.new_bills)} new bills, {len(report.new_events)} new events, "
-        f"{report.queued} alerts queued"
-    ]
+    return [f"alerts: {line}" for line in report.lines] or ["alerts: nothing new"]
 
 
 def digest_step(db: Path, settings: Settings, *, now: datetime | None = None) -> list[str]:
@@ -183,7 +182,8 @@ def digest_step(db: Path, settings: Settings, *, now: datetime | None = None) ->
             if stopping():
                 break
             result = run_digest(store, day, send=True, settings=settings, now=now)
-            what = "quiet day" if result.quiet else f"{result.items} items"
+            items = result.items if isinstance(result.items, int) else len(result.items)
+            what = "quiet day" if result.quiet else f"{items} items"
             lines.append(f"digest {result.day}: {what}, queued #{result.queued_id}")
     return lines or ["digest: nothing due (the last one was sent)"]
 
