@@ -65,7 +65,12 @@ demo-digest: $(STAMP)  ## the daily digest of the sample crawl
 
 
 demo-run: $(STAMP)  ## one scheduled cycle, unattended
-	@true
+	@echo "--- one full scheduled cycle on the sample sites: crawl, annotate, health, alerts, digest, mail"
+	$(KUZET) run --sample --once
+	@echo "--- source health (kaztag fails on purpose; stale after 3 such runs)"
+	$(KUZET) status
+	@echo "--- every job of the scheduler and its next run (kuzet run runs them; logs in $(KUZET_VAR)/logs/)"
+	$(KUZET) schedule
 
 
 test: $(STAMP)  ## lint, then the test suite

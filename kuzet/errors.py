@@ -51,3 +51,7 @@ class ArchiveError(KuzetError):
 
 class MailError(KuzetError):
     """Raised when a message cannot be built, or the mail server refuses or cannot be reached."""
+
+
+class SchedulerRunningError(KuzetError):
+    """Raised when a scheduler is started on a database another scheduler is running on."""

@@ -28,8 +28,10 @@ class SourceHealth:
     bad_in_a_row: int
     stale: bool
     docs_7d: int
-    #: When the current run of bad crawls began (the oldest bad run's start), if any.
+    #: When the current streak of bad crawls began (its first run's start), if any.
     bad_since: str | None = None
+    #: Id of the first run of that streak: it names the incident (ops e-mails are keyed on it).
+    bad_since_run: int | None = None
 
     @property
     def status(self) -> str:
@@ -42,8 +44,11 @@ class SourceHealth:
 
 
 def is_bad(run: dict[str, Any]) -> bool:
-    """True for a crawl run that failed or fetched nothing."""
-    return run["status"] == "failed" or not run["pages"]
+    """True for a crawl run that failed, or where nothing answered (no page, no method).
+
+    A feed answering `304 Not Modified` fetches no page but did answer (`method` is set).
+    """
+    return run["status"] == "failed" or not (run["pages"] or run["method"])
 
 
 def source_health(
@@ -67,6 +72,10 @@ def source_health(
             if not is_bad(run):
                 break
             bad += 1
+        # the window holds `limit` runs; a longer streak began before it
+        first = store.bad_streak_start(sid) if bad else None
+        if first is not None and bad >= limit:
+            bad = store.count_runs_since(sid, first["id"])
         out.append(
             SourceHealth(
                 source=sid,
@@ -76,7 +85,8 @@ def source_health(
                 bad_in_a_row=bad,
                 stale=bad >= limit,
                 docs_7d=docs.get(sid, 0),
-                bad_since=recent[bad - 1]["started_at"] if bad else None,
+                bad_since=first["started_at"] if first else None,
+                bad_since_run=first["id"] if first else None,
             )
         )
     return out

@@ -223,6 +223,13 @@ def outbox_raw(db: Database) -> None:
 # -- issue 7 (scheduler, operations) migrations: add below, in order ---------------------
 
 
+@migrations(name="0007_runs_pid")
+def runs_pid(db: Database) -> None:
+    """Each run records the process that ran it, so a run left `running` by a process that
+    died can be told from one still in progress (and closed as failed)."""
+    db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of Kuzet knows, in order."""
     return [m.name for m in migrations._migrations]

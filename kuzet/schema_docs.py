@@ -149,6 +149,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "message": "Last error or a note.",
             "warnings": "How many warnings the run raised (e.g. a listing whose selectors "
             "matched nothing); the message says which.",
+            "pid": "Process id of the program that ran it. A `running` row whose process is "
+            "gone was interrupted; the scheduler closes such rows as `failed` when it starts.",
         },
     ),
     "http_validators": (

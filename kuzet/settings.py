@@ -62,6 +62,18 @@ SPEC: dict[str, dict[str, Key]] = {
         "to": Key("addresses", [], "KUZET_OPS_TO", "recipients of stale-source warnings"),
         "stale_after_runs": Key("int", 3, None, "failed or empty runs before a source is stale"),
     },
+    "scheduler": {
+        "alerts_every_minutes": Key("int", 15, None, "alerts check (and mail sending) interval"),
+        "annotate_every_minutes": Key("int", 60, None, "annotation of anything left pending"),
+        "crawl_time_limit_seconds": Key("int", 1800, None, "a crawl running longer is killed"),
+        "crawl_kill_grace_seconds": Key("int", 15, None, "SIGTERM to SIGKILL for a crawl"),
+        "misfire_grace_seconds": Key("int", 3600, None, "how late a job may still start"),
+        "digest_catch_up_days": Key("int", 3, None, "missed digests sent after downtime"),
+        "log_dir": Key("str", "", "KUZET_LOG_DIR", "log directory; default var/logs"),
+        "log_level": Key("choice:DEBUG|INFO|WARNING|ERROR", "INFO", "KUZET_LOG_LEVEL", "log level"),
+        "log_max_bytes": Key("int", 5_000_000, None, "size at which a log file is rotated"),
+        "log_backups": Key("int", 10, None, "rotated log files kept"),
+    },
 }
 
 
@@ -87,6 +99,10 @@ class Settings:
             return self.sections[name]
         except KeyError as exc:
             raise AttributeError(name) from exc
+
+    def log_dir(self) -> Path:
+        """Where the scheduler's log files go."""
+        return Path(self.sections["scheduler"]["log_dir"] or var_dir() / "logs")
 
     def outbox_dir(self) -> Path:
         """Where .eml files go when no mail server is configured."""

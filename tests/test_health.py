@@ -8,9 +8,11 @@ from kuzet.health import source_health
 from kuzet.store import Store
 
 
-def crawl_run(store: Store, source: str, status: str, pages: int) -> None:
+def crawl_run(
+    store: Store, source: str, status: str, pages: int, method: str | None = None
+) -> None:
     run_id = store.start_run("crawl", source)
-    store.finish_run(run_id, status, pages=pages)
+    store.finish_run(run_id, status, pages=pages, method=method)
 
 
 def by_source(store: Store) -> dict[str, object]:
@@ -43,3 +45,21 @@ def test_threshold_comes_from_settings(store: Store, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("KUZET_CONFIG", str(config))
     crawl_run(store, "kaztag", "failed", 1)
     assert by_source(store)["kaztag"].stale
+
+
+def test_a_feed_answering_not_modified_is_healthy(store: Store) -> None:
+    for _ in range(4):  # a 304 fetches no page, but the feed answered
+        crawl_run(store, "orda", "ok", 0, method="feed")
+    assert by_source(store)["orda"].status == "ok"
+    assert store.bad_streak_start("orda") is None
+
+
+def test_a_long_streak_is_counted_from_its_first_run(store: Store) -> None:
+    crawl_run(store, "vlast", "ok", 4, method="feed")
+    for _ in range(5):
+        crawl_run(store, "vlast", "failed", 0)
+    health = by_source(store)["vlast"]
+    first = store.bad_streak_start("vlast")
+    assert health.bad_in_a_row == 5
+    assert health.bad_since_run == first["id"] == 2
+    assert health.bad_since == first["started_at"]

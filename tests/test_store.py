@@ -192,3 +192,28 @@ def test_unwritable_directory_is_a_clear_error_and_writes_nothing() -> None:
         assert list(locked.iterdir()) == []
     finally:
         shutil.rmtree(top)
+
+
+def test_opening_the_store_again_keeps_the_first_connections_locks(db_path: Path) -> None:
+    """A process holding a connection opens the store again (the crawler does, per pipeline);
+    another process then opens and closes the database. Had the second open dropped the first
+    connection's POSIX locks, that process would believe itself the last user and delete the
+    WAL under the open connection (lost writes, or a corrupt file)."""
+    import subprocess
+    import sys
+
+    with Store.open(db_path) as first:
+        run_id = first.start_run("crawl", "vlast")
+        with Store.open(db_path) as second:
+            assert second.run_rows()[0]["id"] == run_id
+        reader = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+        reader += "c.execute('SELECT count(*) FROM runs').fetchone(); c.close()"
+        subprocess.run([sys.executable, "-c", reader, str(db_path)], check=True)
+        assert db_path.with_name(db_path.name + "-wal").exists()
+        first.finish_run(run_id, "ok", pages=1)
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("ok",)]
+    finally:
+        conn.close()

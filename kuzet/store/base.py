@@ -271,8 +271,9 @@ class BaseStore:
         """Record the start of a job run; returns its id."""
         with self._writing():
             cur = self.db.execute(
-                "INSERT INTO runs (job, source, started_at, status) VALUES (?, ?, ?, 'running')",
-                [job, source, now_iso()],
+                "INSERT INTO runs (job, source, started_at, status, pid) "
+                "VALUES (?, ?, ?, 'running', ?)",
+                [job, source, now_iso(), os.getpid()],
             )
         return int(cur.lastrowid or 0)
 
@@ -347,10 +348,11 @@ def _check_path(path: Path, *, create: bool) -> None:
     if path.is_dir():
         raise StoreError(f"database path {path} is a directory, not a file")
     if path.exists():
-        with path.open("rb") as fh:
-            header = fh.read(16)
-        if header and header != SQLITE_HEADER:
-            raise StoreError(f"{path} is not a SQLite database")
+        # Never open the file ourselves to look at its header: closing any descriptor of it
+        # drops every POSIX lock this process holds on it, SQLite's included, and another
+        # process could then checkpoint and delete the WAL under an open connection
+        # (corruption). SQLite reads the header itself and refuses a file that is not a
+        # database ("file is not a database") before writing anything.
         return
     if not create:
         raise DatabaseNotFoundError(

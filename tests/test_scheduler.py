@@ -1,0 +1,297 @@
+"""The scheduler's jobs and triggers from a fixed clock, catch-up after downtime, the lock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import scheduler
+from kuzet import jobs, mail, ops
+from kuzet.config import load_sources
+from kuzet.errors import ConfigError, SchedulerRunningError
+from kuzet.settings import load_settings
+from kuzet.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+TZ = scheduler.TZ
+#: Monday 2 March 2026, 07:55:30 in Almaty (seconds set so no job fires exactly "now").
+NOW = datetime(2026, 3, 2, 7, 55, 30, tzinfo=TZ)
+
+
+def cron_next(expr: str, after: datetime) -> datetime:
+    """The next minute after `after` matching a crontab expression, by brute force (the test's
+    own reading of cron: weekday 0 or 7 is Sunday)."""
+
+    def matches(field: str, value: int, low: int, high: int, weekday: bool = False) -> bool:
+        for part in field.split(","):
+            span, _, step = part.partition("/")
+            if span == "*":
+                a, b = low, high
+            elif "-" in span:
+                a, b = (int(x) for x in span.split("-"))
+            else:
+                a, b = int(span), (high if step else int(span))
+            values = range(a, b + 1, int(step or 1))
+            if value in values or (weekday and value == 0 and 7 in values):
+                return True
+        return False
+
+    minute, hour, day, month, weekday = expr.split()
+    t = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    for _ in range(60 * 24 * 400):
+        if (
+            matches(minute, t.minute, 0, 59)
+            and matches(hour, t.hour, 0, 23)
+            and matches(day, t.day, 1, 31)
+            and matches(month, t.month, 1, 12)
+            and matches(weekday, t.isoweekday() % 7, 0, 6, weekday=True)
+        ):
+            return t
+        t += timedelta(minutes=1)
+    raise AssertionError(f"{expr} never fires")
+
+
+def test_every_job_fires_when_configured_from_a_fixed_clock(db_path: Path) -> None:
+    sched = scheduler.build_scheduler(db_path, now=NOW)
+    sources = load_sources().select()
+    by_id = {job.id: job for job in sched.get_jobs()}
+    assert set(by_id) == {"annotate", "alerts", "digest"} | {f"crawl:{s.id}" for s in sources}
+    expected = {
+        "alerts": NOW + timedelta(minutes=15),
+        "annotate": NOW + timedelta(minutes=60),
+        "digest": datetime(2026, 3, 2, 8, 0, tzinfo=TZ),
+    }
+    expected |= {f"crawl:{s.id}": cron_next(s.schedule, NOW) for s in sources}
+    for job_id, job in by_id.items():
+        first = job.trigger.get_next_fire_time(None, NOW)
+        assert first == expected[job_id], job_id
+        assert job.max_instances == 1, job_id
+        assert job.coalesce is True, job_id
+        assert job.misfire_grace_time == 3600, job_id
+        assert job.func.__module__ == "kuzet.jobs"
+        assert "." not in job.func.__qualname__
+        assert all(isinstance(a, str | bool) for a in job.args), job_id
+    # spot checks against the calendar, not just the oracle
+    assert expected["crawl:mazhilis"] == datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # "* * 1": Monday
+    assert expected["crawl:vlast"] == datetime(2026, 3, 2, 8, 10, tzinfo=TZ)
+    assert expected["crawl:adilet"] == datetime(2026, 3, 3, 7, 0, tzinfo=TZ)
+    assert by_id["crawl:vlast"].args == (str(db_path), "vlast", False)
+    # and the second fire: intervals repeat, the digest is daily
+    alerts = by_id["alerts"].trigger
+    assert alerts.get_next_fire_time(expected["alerts"], expected["alerts"]) == NOW + timedelta(
+        minutes=30
+    )
+    digest = by_id["digest"].trigger
+    assert digest.get_next_fire_time(expected["digest"], expected["digest"]) == datetime(
+        2026, 3, 3, 8, 0, tzinfo=TZ
+    )
+
+
+def test_settings_change_intervals_digest_time_and_grace(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "k.toml"
+    config.write_text(
+        "[digest]\ntime = '07:30'\n[scheduler]\nalerts_every_minutes = 5\n"
+        "misfire_grace_seconds = 120\n"
+    )
+    monkeypatch.setenv("KUZET_CONFIG", str(config))
+    by_id = {j.id: j for j in scheduler.build_scheduler(db_path, now=NOW).get_jobs()}
+    assert by_id["alerts"].trigger.get_next_fire_time(None, NOW) == NOW + timedelta(minutes=5)
+    assert by_id["digest"].trigger.get_next_fire_time(None, NOW) == datetime(
+        2026, 3, 3, 7, 30, tzinfo=TZ
+    )
+    assert {j.misfire_grace_time for j in by_id.values()} == {120}
+    config.write_text("[scheduler]\nalerts_every_minutes = 0\n")
+    with pytest.raises(ConfigError, match="alerts_every_minutes must be at least 1"):
+        scheduler.build_scheduler(db_path, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("expr", "weekdays"),
+    [
+        ("0 9 * * 1", {"Monday"}),
+        ("0 9 * * 0", {"Sunday"}),
+        ("0 9 * * 7", {"Sunday"}),
+        ("0 9 * * 1-5", {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"}),
+        ("0 9 * * 5-7", {"Friday", "Saturday", "Sunday"}),
+        ("0 9 * * */3", {"Sunday", "Wednesday", "Saturday"}),
+        ("0 9 * * 2,4", {"Tuesday", "Thursday"}),
+    ],
+)
+def test_weekdays_are_read_as_cron_reads_them(expr: str, weekdays: set[str]) -> None:
+    trigger = scheduler.cron_trigger(expr)
+    seen, t = set(), NOW
+    for _ in range(14):
+        t = trigger.get_next_fire_time(None, t + timedelta(minutes=1))
+        assert t == cron_next(expr, t - timedelta(minutes=1))
+        seen.add(t.strftime("%A"))
+    assert seen == weekdays
+
+
+@pytest.mark.parametrize(
+    ("expr", "error"),
+    [
+        ("0 9 1 * 1", "restricts both the day of the month and the day of the week"),
+        ("0 9 * * 8", "bad day of week '8'"),
+        ("61 * * * *", "schedule '61 \\* \\* \\* \\*'"),
+    ],
+)
+def test_bad_schedules_are_one_line_errors(expr: str, error: str) -> None:
+    with pytest.raises(ConfigError, match=error):
+        scheduler.cron_trigger(expr, where="source 'x'")
+
+
+def test_schedule_command_prints_every_job_with_its_next_time(run) -> None:
+    result = run("schedule")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("next run (Asia/Almaty)")
+    ids = {line.split()[2] for line in lines[1:]}
+    assert ids == {"annotate", "alerts", "digest"} | {
+        f"crawl:{s.id}" for s in load_sources().select()
+    }
+    assert "crawl mazhilis, cron '0 9 * * 1'" in result.stdout
+
+
+# -- catch-up after downtime --------------------------------------------------------------------
+
+
+def crawl_run_at(store: Store, source: str, started: datetime) -> None:
+    run_id = store.start_run("crawl", source)
+    store.finish_run(run_id, "ok", pages=1)
+    iso = started.astimezone(TZ).isoformat()
+    store.db.execute("UPDATE runs SET started_at = ? WHERE id = ?", [iso, run_id])
+    store.db.conn.commit()
+
+
+def test_start_catches_up_with_one_cycle_crawling_only_missed_sources(store: Store) -> None:
+    crawl_run_at(store, "vlast", NOW.replace(hour=7, minute=10, second=5))  # '10 * * * *': on time
+    crawl_run_at(store, "tengrinews", NOW.replace(hour=7, minute=0, second=3))  # '*/30': missed
+    crawl_run_at(store, "adilet", NOW - timedelta(hours=24, minutes=30))  # '0 7 * * *': missed
+    crawl_run_at(store, "mazhilis", NOW - timedelta(days=6))  # Monday 09:00: not yet due
+    sched = scheduler.build_scheduler(store.path, now=NOW, catch_up=True)
+    catch_up = sched.get_job("catch-up")
+    assert catch_up.trigger.get_next_fire_time(None, NOW) == NOW
+    assert catch_up.func is jobs.catch_up_job
+    db, missed, sample = catch_up.args
+    assert (db, sample) == (str(store.path), False)
+    configured = [s.id for s in load_sources().select()]  # in configuration order
+    on_time = {"vlast", "mazhilis"}
+    assert missed == [s for s in configured if s not in on_time]
+    assert {"tengrinews", "adilet"} <= set(missed)
+    # it comes first and runs once; every other job waits for its trigger
+    assert catch_up.trigger.get_next_fire_time(NOW, NOW + timedelta(seconds=1)) is None
+    rows = scheduler.job_table(sched, NOW)
+    assert rows[0]["id"] == "catch-up"
+    assert all(r["next_run"] > NOW for r in rows[1:])
+    table = {r["id"]: r["next_run"] for r in rows}
+    assert table["crawl:vlast"] == datetime(2026, 3, 2, 8, 10, tzinfo=TZ)
+    assert table["crawl:mazhilis"] == datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    # nothing missed: the catch-up still runs (annotate, alerts, digest), crawling nothing
+    for source in missed:
+        crawl_run_at(store, source, NOW - timedelta(minutes=1))
+    again = scheduler.build_scheduler(store.path, now=NOW, catch_up=True)
+    assert again.get_job("catch-up").args[1] == []
+
+
+def test_catch_up_cycle_runs_its_steps_in_pipeline_order(db_path: Path) -> None:
+    results = jobs.run_cycle(db_path, sources=(), steps=("crawl", "annotate", "health", "mail"))
+    assert [(r.name, r.ok) for r in results] == [
+        ("crawl", True),
+        ("annotate", True),
+        ("health", True),
+        ("mail", True),
+    ]
+    assert results[0].lines == ["crawl: no source missed its scheduled crawl"]
+
+
+def queue_digest(store: Store, day: str) -> None:
+    out = mail.Outgoing("digest", f"digest:{day}", ["staff@example.org"], f"Digest {day}", "-")
+    assert mail.queue(store, out) is not None
+
+
+def test_digest_days_due_catch_up_what_was_missed_once(store: Store) -> None:
+    settings = load_settings()
+    before_eight = NOW  # 07:55: yesterday's digest is not due yet
+    after_eight = NOW.replace(hour=8, minute=0, second=1)
+    # nothing ever sent: only the latest due day
+    assert jobs.digest_days_due(store, settings, before_eight) == [date(2026, 2, 28)]
+    assert jobs.digest_days_due(store, settings, after_eight) == [date(2026, 3, 1)]
+    # down for five days: the missed days since the last one sent, at most three
+    queue_digest(store, "2026-02-24")
+    assert jobs.digest_days_due(store, settings, after_eight) == [
+        date(2026, 2, 27),
+        date(2026, 2, 28),
+        date(2026, 3, 1),
+    ]
+    # down over one morning: just that day; sent: nothing more
+    queue_digest(store, "2026-02-28")
+    assert jobs.digest_days_due(store, settings, after_eight) == [date(2026, 3, 1)]
+    queue_digest(store, "2026-03-01")
+    assert jobs.digest_days_due(store, settings, after_eight) == []
+    assert jobs.digest_days_due(store, settings, after_eight + timedelta(days=1)) == [
+        date(2026, 3, 2)
+    ]
+
+
+def test_stop_request_makes_jobs_do_nothing(db_path: Path) -> None:
+    jobs.STOP.set()
+    try:
+        jobs.crawl_job(str(db_path), "vlast", True)
+        jobs.annotate_job(str(db_path))
+    finally:
+        jobs.STOP.clear()
+    assert not db_path.exists()  # not even opened
+
+
+# -- one scheduler per database ------------------------------------------------------------------
+
+
+def test_a_second_scheduler_is_refused_naming_the_first(db_path: Path, run) -> None:
+    with ops.SchedulerLock(db_path):
+        assert ops.lock_holder(db_path) == os.getpid()
+        with pytest.raises(SchedulerRunningError, match=f"pid {os.getpid()}"):
+            ops.SchedulerLock(db_path).acquire()
+        result = run("run", "--once")
+        assert result.exit_code == 1
+        assert result.output.strip() == (
+            f"Error: another Kuzet scheduler (pid {os.getpid()}) is already running on "
+            f"{db_path} (lock {db_path}.scheduler.lock); stop it first"
+        )
+        other = subprocess.run(
+            [sys.executable, "scheduler.py", "--db", str(db_path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert other.returncode == 1
+        assert other.stderr.count("\n") == 1
+        assert f"another Kuzet scheduler (pid {os.getpid()})" in other.stderr
+    assert ops.lock_holder(db_path) is None
+
+
+def test_the_lock_goes_with_a_process_that_dies(db_path: Path) -> None:
+    code = (
+        "import sys, time; from kuzet.ops import SchedulerLock; "
+        f"lock = SchedulerLock({str(db_path)!r}); lock.acquire(); print('locked', flush=True); "
+        "time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "locked\n"
+        assert ops.lock_holder(db_path) == holder.pid
+        holder.kill()
+        holder.wait()
+        with ops.SchedulerLock(db_path):  # no stale lock left behind
+            assert ops.lock_holder(db_path) == os.getpid()
+    finally:
+        holder.kill()
+        holder.wait()
