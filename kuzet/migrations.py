@@ -233,3 +233,55 @@ def runs_pid(db: Database) -> None:
 def known_names() -> list[str]:
     """Names of every migration this version of Kuzet knows, in order."""
     return [m.name for m in migrations._migrations]
+
+
+# -- search facets -----------------------------------------------------------------------
+
+_FACETS = (
+    "'zt' || replace(replace(replace(replace(replace(replace(topics, ' ', ''), '[', ''), ']', ''), "
+    "'\"', ''), '_', ''), ',', ' zt') || ' zl' || coalesce(lang, 'none') || ' zk' || kind || "
+    "' zy' || substr(dated_utc, 1, 4) || ' zm' || substr(dated_utc, 1, 4) || "
+    "substr(dated_utc, 6, 2) || ' zd' || substr(dated_utc, 1, 4) || substr(dated_utc, 6, 2) || "
+    "substr(dated_utc, 9, 2)"
+)
+
+
+@migrations(name="0008_search_facets")
+def search_facets(db: Database) -> None:
+    """Filter values (topics, language, kind, dates) as tokens in the full-text index."""
+    db.execute(f"ALTER TABLE documents ADD COLUMN facets TEXT GENERATED ALWAYS AS ({_FACETS})")
+    for trigger in ("documents_ai", "documents_ad", "documents_au"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute("DROP TABLE documents_fts")
+    db.execute(
+        """CREATE VIRTUAL TABLE documents_fts USING fts5(
+            title, text, lemmas, facets,
+            content="documents", content_rowid="id",
+            tokenize="unicode61 remove_diacritics 2"
+        )"""
+    )
+    db.execute(
+        "INSERT INTO documents_fts(documents_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0, 1.0, 0.0)')"
+    )
+    db.execute(
+        """CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+            INSERT INTO documents_fts(rowid, title, text, lemmas, facets)
+            VALUES (new.id, new.title, new.text, new.lemmas, new.facets);
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN
+            INSERT INTO documents_fts(documents_fts, rowid, title, text, lemmas, facets)
+            VALUES ('delete', old.id, old.title, old.text, old.lemmas, old.facets);
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER documents_au AFTER UPDATE OF title, text, lemmas, topics, lang, kind,
+            published_at, fetched_at ON documents BEGIN
+            INSERT INTO documents_fts(documents_fts, rowid, title, text, lemmas, facets)
+            VALUES ('delete', old.id, old.title, old.text, old.lemmas, old.facets);
+            INSERT INTO documents_fts(rowid, title, text, lemmas, facets)
+            VALUES (new.id, new.title, new.text, new.lemmas, new.facets);
+        END"""
+    )
+    db.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")

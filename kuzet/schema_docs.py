@@ -36,6 +36,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "fetched_at": "When this version was fetched or imported (ISO 8601 with offset).",
             "dated_utc": "Generated: published_at, or fetched_at when there is none, in UTC "
             "(`YYYY-MM-DDTHH:MM:SSZ`). Date filters and date sorting use it.",
+            "facets": "Generated: filter values as search tokens, so a filtered full-text search "
+            "intersects posting lists: `zt<topic>` per flagged topic (underscores dropped), "
+            "`zl<lang>`, `zk<kind>`, `zy<year>`, `zm<yyyymm>`, `zd<yyyymmdd>` of dated_utc.",
             "sha256": "SHA-256 of `text` (UTF-8); a new value means a new version.",
             "version": "1 for the first text seen at this URL, +1 each time the text changed.",
             "topics": "JSON array of the topics flagged under the current rules: `sogi`, "
@@ -192,6 +195,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "title": "Indexed title.",
             "text": "Indexed text.",
             "lemmas": "Indexed normalised word forms.",
+            "facets": "Indexed filter tokens (documents.facets), weight 0 in ranking.",
         },
     ),
     "_sqlite_migrations": (

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 30.0
+MMAP_BYTES = 1 << 30
 
 
 @dataclass
@@ -87,6 +88,10 @@ class BaseStore:
     def _prepare(self) -> None:
         conn = self.db.conn
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # Reads of a large database: a 64 MiB page cache and memory-mapped I/O (address space,
+        # not memory: the OS pages it in and out).
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if app_id != schema.APPLICATION_ID and tables:

@@ -6,11 +6,13 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from kuzet.errors import NotFoundError, SearchSyntaxError, StoreError
 from kuzet.store.base import _describe
+from kuzet.store.facets import facet_match
 
 #: Markers around highlighted words in snippets; formatters replace them.
 HL_START, HL_END = "\x02", "\x03"
@@ -52,6 +54,8 @@ class QueriesMixin:
         `score` (bm25, lower is better) when there is a match expression.
         Raises SearchSyntaxError for a malformed expression.
         """
+        if match is not None:
+            match = self._with_facets(match, filters)
         sql, params = _search_sql(
             match, filters, sort=sort, limit=limit, offset=offset, with_text=with_text
         )
@@ -67,6 +71,23 @@ class QueriesMixin:
                 yield from (dict(zip(columns, row, strict=True)) for row in rows)
         except sqlite3.OperationalError as exc:
             raise _search_error(exc, self.path) from exc
+
+    def _with_facets(self, match: str, f: SearchFilters) -> str:
+        """The match expression restricted by the filters' facet terms (see store.facets)."""
+        first, last = f.since, f.until
+        if (first or last) and not (first and last):
+            low, high = self.db.execute(
+                "SELECT min(dated_utc), max(dated_utc) FROM documents"
+            ).fetchone()
+            first, last = first or low, last or high
+        return facet_match(
+            match,
+            topic=f.topic,
+            lang=f.lang,
+            kind=f.kind,
+            first=date.fromisoformat(first[:10]) if first else None,
+            last=date.fromisoformat(last[:10]) if last else None,
+        )
 
     def get_document(self, ref: str) -> dict[str, Any]:
         """One document by id or URL, with its text, annotations and earlier versions."""
