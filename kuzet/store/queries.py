@@ -68,6 +68,11 @@ class QueriesMixin:
         except sqlite3.OperationalError as exc:
             raise _search_error(exc, self.path) from exc
 
+    def document_text(self, doc_id: int) -> str:
+        """The current text of document `doc_id` ('' if there is none)."""
+        row = self.db.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else ""
+
     def get_document(self, ref: str) -> dict[str, Any]:
         """One document by id or URL, with its text, annotations and earlier versions."""
         column = "id" if ref.isdigit() else "url"
