@@ -351,6 +351,11 @@ def _check_path(path: Path, *, create: bool) -> None:
             header = fh.read(16)
         if header and header != SQLITE_HEADER:
             raise StoreError(f"{path} is not a SQLite database")
+        if not header and not create and not _has_wal(path):
+            raise DatabaseNotFoundError(
+                f"{path} is an empty file, not a database yet: run 'kuzet import' or "
+                "'kuzet migrate' to create one"
+            )
         return
     if not create:
         raise DatabaseNotFoundError(
@@ -363,3 +368,9 @@ def _check_path(path: Path, *, create: bool) -> None:
         raise StoreError(f"database directory {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise StoreError(f"database directory {parent} is not writable")
+
+
+def _has_wal(path: Path) -> bool:
+    """Whether `path` has a write-ahead log with content (its pages may not be in it yet)."""
+    wal = path.with_name(path.name + "-wal")
+    return wal.is_file() and wal.stat().st_size > 0
