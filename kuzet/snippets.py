@@ -19,8 +19,8 @@ _LANGS = ("ru", "kk", "en")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 #: Words of context kept before and after the marked words (FTS5's snippet uses 24 in all).
 BEFORE, AFTER = 8, 14
-#: How much of a long text is scanned for a matching word.
-MAX_SCAN = 200_000
+#: How much of a long text is scanned for a matching word (the FTS snippet is kept beyond).
+MAX_SCAN = 50_000
 _SYNTAX = {"(", ")", "AND", "OR", "NEAR", ","}
 
 
@@ -85,14 +85,14 @@ def word_form_snippet(
     if not wanted:
         return None
     words = list(_WORD.finditer(text[:MAX_SCAN]))
-    seen: dict[int, set[str]] = {}
+    known: dict[str, set[str]] = {}  # texts repeat their words: normalise each once
 
     def forms_at(i: int) -> set[str]:
-        if i not in seen:
-            word = words[i].group()
+        word = words[i].group()
+        if word not in known:
             langs = ("ru", "kk") if _CYRILLIC.search(word) else ("en", lang)
-            seen[i] = {normalize(word, x) for x in langs if x in _LANGS}
-        return seen[i]
+            known[word] = {normalize(word, x) for x in langs if x in _LANGS}
+        return known[word]
 
     for i in range(len(words)):
         for phrase in wanted:

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,9 @@ def test_crawl_subprocesses_inherit_the_guard() -> None:
         "import socket; print(getattr(socket.socket.connect_ex, '_kuzet_guard', False))", env
     )
     assert result.stdout.strip() == "True", result.stderr
+
+
+def test_no_developer_kuzet_variable_reaches_a_test(tmp_path: Path) -> None:
+    leaked = [k for k in os.environ if k.startswith("KUZET_")]
+    assert sorted(leaked) == ["KUZET_LOOPBACK_ONLY", "KUZET_VAR"]
+    assert os.environ["KUZET_VAR"] == str(tmp_path / "var")
