@@ -285,8 +285,8 @@ def export(
     -journal files) and the WARC archive are refused, so an export can never overwrite them.
     """
     target = _export_target(out_path, database)
-    if target.exists() and not target.is_file():
-        return _export_direct(rows, out_path, target, fmt)
+    if _write_in_place(out_path, target):
+        return _export_direct(rows, out_path, fmt)
     directory = target.parent
     if not directory.is_dir():
         raise OutputError(f"cannot write {out_path}: directory {directory} does not exist")
@@ -317,7 +317,7 @@ def _export_target(out_path: Path, database: Path | None) -> Path:
     if database is not None:
         db = database.resolve()
         protected = [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))]
-        if target in protected or any(_same_file(target, p) for p in protected):
+        if target in protected or any(_same_file(out_path, p) for p in protected):
             raise OutputError(f"refusing to write the export over the database: {out_path}")
     from kuzet.archive import archive_dir
 
@@ -333,10 +333,20 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _export_direct(rows: Iterable[dict[str, Any]], out_path: Path, target: Path, fmt: str) -> int:
-    """Write to a FIFO or device as it is (renaming over it would replace it)."""
+def _write_in_place(out_path: Path, target: Path) -> bool:
+    """FIFOs, devices and /dev/stdout-like links to open files are written as they are:
+    renaming a new file over them would replace them (or miss the open file entirely)."""
+    if not out_path.exists():
+        return False
+    special = (str(out_path), str(target))
+    return not out_path.is_file() or any(p.startswith(("/dev/", "/proc/")) for p in special)
+
+
+def _export_direct(rows: Iterable[dict[str, Any]], out_path: Path, fmt: str) -> int:
+    """Write through `out_path` as it is (a FIFO, a device, /dev/stdout). Appending: a file
+    behind /dev/stdout opened with `>>` keeps what it held."""
     try:
-        with target.open("w", encoding="utf-8", newline="") as fh:
+        with out_path.open("a", encoding="utf-8", newline="") as fh:
             return _write_export(rows, fh, fmt)
     except OSError as exc:
         raise OutputError(f"cannot write {out_path}: {exc.strerror or exc}") from exc

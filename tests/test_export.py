@@ -7,6 +7,8 @@ import csv
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -113,3 +115,25 @@ def test_csv_cells_cannot_start_a_formula(run, tmp_path: Path) -> None:
     listed = run("search", "дискриминация", "--format", "csv")
     hit = next(csv.DictReader(listed.stdout.splitlines()))
     assert hit["title"].startswith("'=HYPERLINK")
+
+
+def test_export_to_dev_stdout_reaches_a_pipe_or_an_appended_file(
+    loaded: Path, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "kuzet", "--db", str(loaded), "export", "--out", "/dev/stdout"]
+    piped = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert piped.returncode == 0, piped.stderr
+    lines = piped.stdout.decode("utf-8").splitlines()
+    assert len(lines) > 20
+    assert all(json.loads(line)["url"] for line in lines)  # the summary line goes to stderr
+    assert b"documents written" in piped.stderr
+    log = tmp_path / "log.jsonl"
+    log.write_text("kept\n", "utf-8")
+    with log.open("ab") as fh:
+        appended = subprocess.run(
+            command, stdout=fh, stderr=subprocess.PIPE, timeout=120, check=False
+        )
+    assert appended.returncode == 0, appended.stderr
+    text = log.read_text("utf-8")
+    assert text.startswith("kept\n")
+    assert len(text.splitlines()) == len(lines) + 1
