@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Self
 
+from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from kuzet.store import Store
 
@@ -30,7 +33,20 @@ class RunRecorder:
         ext = cls(crawler, db)
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
         return ext
+
+    def spider_error(self, failure: Failure, response: Response | None, spider: Spider) -> None:
+        """A callback (page module) raised: a failure of this run, not a silent loss."""
+        record_exception(spider, failure, response, getattr(response, "url", None))
+
+    def item_error(
+        self, item: Any, response: Response | None, spider: Spider, failure: Failure
+    ) -> None:
+        """A pipeline raised (other than DropItem): a failure of this run."""
+        url = ItemAdapter(item).get("url") if ItemAdapter.is_item(item) else None
+        record_exception(spider, failure, response, url or getattr(response, "url", None))
 
     def opened(self, spider: Spider) -> None:
         source = getattr(spider, "source", None)
@@ -56,6 +72,21 @@ class RunRecorder:
         with Store.open(self.db) as store:
             store.finish_run(self.run_id, **summary)
         log.info("run %s for %s: %s", self.run_id, spider.source.id, summary)
+
+
+def record_exception(
+    spider: Spider, failure: Failure, response: Response | None, url: str | None
+) -> None:
+    """Add `ExceptionName at URL: message` to the spider's failures (and so to its run row);
+    the feed or index that listed the page is read again next run."""
+    failures = getattr(spider, "failures", None)
+    if failures is None:
+        return
+    exc = failure.value
+    failures.append(f"{type(exc).__name__} at {url or '?'}: {str(exc)[:160]}")
+    if response is not None and hasattr(spider, "unfinished_from"):
+        spider.unfinished_from(response.meta)
+    log.warning("%s", failures[-1])
 
 
 def run_summary(stats: dict[str, Any], spider: Spider, reason: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import logging
 from email.utils import parsedate_to_datetime
 from typing import Any, Self
 
-from scrapy import Request, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
@@ -16,6 +16,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.response import response_status_message
 
 from crawler.pages.encoding import guess_encoding
+from crawler.spiders.base import CONDITIONAL_URL
 from kuzet.archive import WarcArchive
 from kuzet.store import Store
 
@@ -46,11 +47,17 @@ class SampleHostsMiddleware:
 
 
 class ConditionalRequestMiddleware:
-    """For requests marked `meta['conditional']` (feeds, indexes), send If-None-Match and
-    If-Modified-Since from the last answer, and remember the new validators."""
+    """For requests marked `meta['conditional']` (feeds, sitemaps, indexes), send
+    If-None-Match and If-Modified-Since from the last answer.
+
+    New validators are kept only when the run finishes and every page the feed or index
+    listed arrived (the spider's `unfinished` set): otherwise the next run would get
+    `304 Not Modified` and never retry the article that failed.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.pending: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -58,8 +65,20 @@ class ConditionalRequestMiddleware:
         if not db:
             raise NotConfigured
         mw = cls(Store.open(db))
-        crawler.signals.connect(mw.store.close, signal=signals.spider_closed)
+        crawler.signals.connect(mw.closed, signal=signals.spider_closed)
         return mw
+
+    def closed(self, spider: Spider, reason: str) -> None:
+        """Save the validators of the conditional pages whose listed pages all arrived."""
+        unfinished = getattr(spider, "unfinished", set())
+        try:
+            for url, (etag, modified) in self.pending.items():
+                if reason != "finished" or url in unfinished:
+                    log.info("%s: not keeping validators, to read it again next run", url)
+                    continue
+                self.store.save_validators(url, etag, modified)
+        finally:
+            self.store.close()
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get("conditional"):
@@ -72,11 +91,11 @@ class ConditionalRequestMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         if request.meta.get("conditional") and response.status == 200:
+            request.meta[CONDITIONAL_URL] = request.url
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
             if etag or modified:
-                self.store.save_validators(
-                    request.url,
+                self.pending[request.url] = (
                     etag.decode("latin-1") if etag else None,
                     modified.decode("latin-1") if modified else None,
                 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -12,7 +11,14 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from kuzet.config import KINDS, LANGS
-from kuzet.documents import NewDocument, canonical_url, clean_text, guess_lang, text_sha256
+from kuzet.documents import (
+    NewDocument,
+    canonical_url,
+    clean_text,
+    guess_lang,
+    parse_timestamp,
+    text_sha256,
+)
 from kuzet.store import Store
 
 
@@ -34,7 +40,8 @@ class ValidatePipeline:
 
 
 class NormalisePipeline:
-    """Canonical URL without tracking parameters, clean whitespace, a language, valid dates."""
+    """Canonical URL without tracking parameters, clean whitespace, a language, and dates as
+    ISO 8601 with an offset (Asia/Almaty when the page gave none), or none if unreadable."""
 
     def process_item(self, item: Any) -> Any:
         a = ItemAdapter(item)
@@ -48,8 +55,8 @@ class NormalisePipeline:
         if a.get("lang") not in LANGS:
             a["lang"] = guess_lang(f"{a['title']}\n{a['text']}")
         if a.get("published_at"):
-            try:
-                datetime.fromisoformat(a["published_at"])
+            try:  # ISO 8601 with an explicit offset; Asia/Almaty when the page gave none
+                a["published_at"] = parse_timestamp(str(a["published_at"]))
             except ValueError:
                 a["published_at"] = None
         return item

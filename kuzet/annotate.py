@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kuzet.errors import RulesError
 from kuzet.store import Store
+
+if TYPE_CHECKING:
+    from nlp.rules import RuleSet
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -26,6 +30,7 @@ def classify(text: str, lang: str | None = None) -> dict[str, Any]:
     """Topics, scores, evidence and legal references of one text, as JSON-ready values."""
     from nlp.pipeline import analyze
 
+    check_rules()
     result = analyze(text, lang)
     return {
         "lang": result.lang,
@@ -37,9 +42,19 @@ def classify(text: str, lang: str | None = None) -> dict[str, Any]:
 
 def rules_version() -> str:
     """Version (hash) of the rule files the NLP stage would use now."""
-    from nlp.pipeline import ruleset
+    return check_rules().version
 
-    return ruleset().version
+
+def check_rules() -> RuleSet:
+    """The topic rules the NLP stage uses (loaded once); a broken rule file is a RulesError
+    naming the file and line."""
+    from nlp.pipeline import ruleset
+    from nlp.rules import RuleError
+
+    try:
+        return ruleset()
+    except RuleError as exc:
+        raise RulesError(str(exc)) from exc
 
 
 def annotate(

@@ -268,8 +268,8 @@ def export(query: str | None, fmt: str, out: Path, **filters: str | None) -> Non
     """
     with open_store() as store:
         rows = searching.find(store, query, sort="date", limit=None, with_text=True, **filters)
-        n = searching.export(rows, out, fmt)
-    click.echo(f"{out}: {n} documents written")
+        n = searching.export(rows, out, fmt, database=store.path)
+    click.echo(f"{out}: {n} documents written", err=True)  # stdout may be the export itself
 
 
 @cli.command()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import sys
 import time
 from contextlib import nullcontext
 from typing import Any
@@ -115,25 +117,42 @@ def archive_show(ref: str, raw: bool) -> None:
         where = store.archive_ref(ref)
     record = read_record(where["warc_file"], where["warc_offset"])
     if raw:
-        click.get_binary_stream("stdout").write(record["body"])
+        sys.stdout.buffer.write(record["body"])
+        sys.stdout.buffer.flush()
         return
     same = record["payload_sha256"] == where["payload_sha256"]
-    click.echo(f"document {where['id']}: {where['url']}")
+    click.echo(safe_text(f"document {where['id']}: {where['url']}"))
     click.echo(f"archive: {record['file']} at offset {record['offset']}")
     verdict = "matches" if same else "DIFFERS FROM"
     click.echo(f"payload SHA-256: {record['payload_sha256']} ({verdict} the database)")
     for key, value in record["warc_headers"]:
-        click.echo(f"{key}: {value}")
+        click.echo(safe_text(f"{key}: {value}"))
     click.echo(f"\nHTTP {record['status']}")
     for key, value in record["http_headers"]:
-        click.echo(f"{key}: {value}")
+        click.echo(safe_text(f"{key}: {value}"))
     click.echo("")
-    click.echo(record["body"].decode(_charset(record["http_headers"]), "replace"))
+    click.echo(safe_text(_decode(record["body"], record["http_headers"])))
 
 
-def _charset(headers: list[tuple[str, str]]) -> str:
+def _decode(body: bytes, headers: list[tuple[str, str]]) -> str:
+    """The body in its declared charset if Python knows it as a text encoding, else UTF-8
+    (`utf8mb4`, typos); undecodable bytes replaced."""
     ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
-    return ctype.partition("charset=")[2].strip() or "utf-8"
+    declared = ctype.partition("charset=")[2].split(";")[0].strip().strip("\"'")
+    try:
+        return body.decode(declared or "utf-8", "replace")
+    except LookupError:
+        return body.decode("utf-8", "replace")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe_text(text: str) -> str:
+    """Archived text made safe for a terminal: control characters other than newline and tab
+    (escape sequences, carriage returns) shown as `\\xNN`."""
+    text = text.replace("\r\n", "\n")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @cli.group()

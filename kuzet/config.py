@@ -156,22 +156,46 @@ def load_sources(path: Path | None = None) -> SourcesConfig:
     extra = set(data) - {"crawler", "sources"}
     if extra:
         raise ConfigError(f"{path}: unknown top-level key {sorted(extra)[0]!r}")
-    crawler = data.get("crawler", {})
-    if set(crawler) - _CRAWLER_KEYS:
-        bad = sorted(set(crawler) - _CRAWLER_KEYS)[0]
-        raise ConfigError(f"{path}: [crawler]: unknown key {bad!r}")
+    try:
+        crawler = _crawler(data.get("crawler", {}))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: [crawler]: {exc}") from exc
+    tables = data.get("sources", {})
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{path}: 'sources' must be tables ([sources.ID]), not a value")
     sources = {}
-    for sid, table in data.get("sources", {}).items():
+    for sid, table in tables.items():
         try:
-            sources[sid] = _source(sid, table)
+            sources[sid] = _source(sid, table, path.parent)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"{path}: source {sid!r}: {exc}") from exc
-    return SourcesConfig(CrawlerSettings(**crawler), sources)
+    return SourcesConfig(crawler, sources)
 
 
-def _source(sid: str, t: dict[str, Any]) -> Source:
+def _crawler(table: Any) -> CrawlerSettings:
+    if not isinstance(table, dict):
+        raise ValueError("must be a table of settings")
+    if set(table) - _CRAWLER_KEYS:
+        raise ValueError(f"unknown key {sorted(set(table) - _CRAWLER_KEYS)[0]!r}")
+    for key, value in table.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{key!r} must be a non-empty string")
+    settings = CrawlerSettings(**table)
+    try:
+        settings.agent()
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(
+            f"user_agent {settings.user_agent!r} is not a valid template ({exc!r}): "
+            "write {contact} where the contact goes, and {{ }} for literal braces"
+        ) from exc
+    return settings
+
+
+def _source(sid: str, t: Any, base: Path) -> Source:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", sid):
         raise ValueError("ids are lower-case letters, digits and _")
+    if not isinstance(t, dict):
+        raise ValueError("must be a table ([sources.ID] with keys), not a value")
     unknown = set(t) - _SOURCE_KEYS
     if unknown:
         raise ValueError(f"unknown key {sorted(unknown)[0]!r}")
@@ -185,6 +209,8 @@ def _source(sid: str, t: dict[str, Any]) -> Source:
     selectors = t.get("selectors", {})
     if not isinstance(selectors, dict) or not all(isinstance(v, str) for v in selectors.values()):
         raise ValueError("'selectors' must be a table of CSS selector strings")
+    for name, css in selectors.items():
+        _check_css(name, css)
     needed = REQUIRED_SELECTORS[kind] if kind != "news" or urls["listing"] else ()
     missing = [name for name in needed if not selectors.get(name, "").strip()]
     if missing:
@@ -201,7 +227,7 @@ def _source(sid: str, t: dict[str, Any]) -> Source:
         selectors=dict(selectors),
         schedule=_schedule(t.get("schedule", DEFAULT_SCHEDULE)),
         enabled=_bool(t.get("enabled", True), "enabled"),
-        ca_cert=t.get("ca_cert"),
+        ca_cert=_ca_cert(t["ca_cert"], base) if "ca_cert" in t else None,
         max_pages=_positive(t.get("max_pages", 50), "max_pages"),
         max_items=_positive(t.get("max_items", 200), "max_items"),
         notes=str(t.get("notes", "")),
@@ -224,7 +250,9 @@ def _str_list(t: dict[str, Any], key: str) -> list[str]:
     return value
 
 
-def _url(value: str) -> str:
+def _url(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"bad URL {value!r} (expected an absolute http(s) URL in quotes)")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
         raise ValueError(f"bad URL {value!r} (expected an absolute http(s) URL)")
@@ -232,10 +260,50 @@ def _url(value: str) -> str:
 
 
 def _schedule(value: Any) -> str:
-    fields = str(value).split()
+    """A five-field cron expression that APScheduler accepts (in Asia/Almaty time)."""
+    from zoneinfo import ZoneInfo
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = value.split() if isinstance(value, str) else []
     if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
         raise ValueError(f"schedule {value!r} is not a five-field cron expression")
-    return str(value)
+    try:
+        CronTrigger.from_crontab(value, timezone=ZoneInfo(TIMEZONE))
+    except ValueError as exc:
+        raise ValueError(f"schedule {value!r} is not a valid cron expression: {exc}") from exc
+    return value
+
+
+def _check_css(name: str, css: str) -> None:
+    """Compile a CSS selector as the crawler will (parsel); ValueError naming it if it fails."""
+    from cssselect import SelectorError
+    from parsel.csstranslator import css2xpath
+
+    try:
+        css2xpath(css)
+    except SelectorError as exc:
+        raise ValueError(f"selectors.{name} {css!r} is not a valid CSS selector: {exc}") from exc
+
+
+def _ca_cert(value: Any, base: Path) -> str:
+    """The absolute path of a PEM file holding at least one certificate (relative paths are
+    read against the sources file's directory)."""
+    import ssl
+
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("'ca_cert' must be the path of a PEM certificate file")
+    path = base / Path(value).expanduser()
+    try:
+        pem = path.read_bytes()
+        ssl.create_default_context().load_verify_locations(cafile=str(path))
+    except OSError as exc:
+        if isinstance(exc, ssl.SSLError):
+            raise ValueError(f"ca_cert {str(path)!r} holds no PEM certificate") from exc
+        raise ValueError(f"ca_cert {str(path)!r}: {exc.strerror or exc}") from exc
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise ValueError(f"ca_cert {str(path)!r} holds no PEM certificate")
+    return str(path.resolve())
 
 
 def _bool(value: Any, key: str) -> bool:

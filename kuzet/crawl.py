@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kuzet.config import load_sources
-from kuzet.errors import CrawlError
+from kuzet.errors import CrawlError, DatabaseNotFoundError
 from kuzet.sample_server import SampleServer
 from kuzet.store import Store
 
@@ -205,8 +205,11 @@ def sources_overview(db: Path | None) -> list[dict[str, Any]]:
     config = load_sources()
     last: dict[str, dict[str, Any]] = {}
     if db is not None and db.exists():
-        with Store.open(db, create=False) as store:
-            last = store.last_runs("crawl")
+        try:
+            with Store.open(db, create=False) as store:
+                last = store.last_runs("crawl")
+        except DatabaseNotFoundError:  # an empty file: nothing crawled yet
+            last = {}
     return [{"source": s, "last_run": last.get(s.id)} for s in config.sources.values()]
 
 

@@ -21,6 +21,10 @@ class SchemaTooNewError(StoreError):
     """Raised when the database was made by a newer version of Kuzet."""
 
 
+class RulesError(KuzetError):
+    """Raised when a topic rule file is malformed or missing; the message names file and line."""
+
+
 class SearchSyntaxError(KuzetError):
     """Raised when a full-text query is malformed."""
 

@@ -102,9 +102,14 @@ def read_corpus(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
 
 def evaluate(path: Path) -> Report:
     """Classify every good record of `path` and compare with its labels."""
+    from kuzet.annotate import check_rules
     from nlp.pipeline import analyze
 
     records, errors = read_corpus(path)
+    if not records:
+        first = f"; {len(errors)} bad lines, the first: {errors[0]}" if errors else ""
+        raise KuzetError(f"{path}: no labelled items to score{first}")
+    check_rules()
     items = []
     for number, obj in enumerate(records, 1):
         title = obj.get("title") or ""

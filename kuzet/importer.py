@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from kuzet.store import Store, UpsertCounts
 
 log = logging.getLogger(__name__)
 BATCH = 500
+#: What an imported document's `source` may be (see `check_source_id`).
+SOURCE_ID = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,98}[a-z0-9])?")
 
 
 @dataclass
@@ -44,17 +47,22 @@ def parse_record(record: Any, *, default_source: str | None = None) -> NewDocume
     for key in ("title", "lang", "published_at", "source", "kind"):
         if record.get(key) is not None and not isinstance(record[key], str):
             raise ImportLineError(f"{key!r} must be a string")
-    try:
-        url = canonical_url(record["url"])
-        text = clean_text(record["text"])
-        lang = check_lang(record["lang"]) if record.get("lang") else guess_lang(text)
-        kind = check_kind(record.get("kind") or "news")
-        published = parse_timestamp(record["published_at"]) if record.get("published_at") else None
-    except ValueError as exc:
-        raise ImportLineError(str(exc)) from exc
+    url = _field("url", canonical_url, record["url"])
+    text = clean_text(record["text"])
     if not text:
         raise ImportLineError("'text' holds no readable characters")
-    source = record.get("source") or default_source or _host_slug(url)
+    lang = _field("lang", check_lang, record["lang"]) if record.get("lang") else guess_lang(text)
+    kind = _field("kind", check_kind, record.get("kind") or "news")
+    published = (
+        _field("published_at", _timestamp, record["published_at"])
+        if record.get("published_at")
+        else None
+    )
+    source = (
+        _field("source", check_source_id, record["source"])
+        if record.get("source")
+        else default_source or _host_slug(url)
+    )
     return NewDocument(
         url=url,
         text=text,
@@ -66,9 +74,39 @@ def parse_record(record: Any, *, default_source: str | None = None) -> NewDocume
     )
 
 
+def _field(name: str, check: Callable[[str], str], value: str) -> str:
+    """`check(value)`, with a ValueError turned into a line error naming the field."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise ImportLineError(f"{name!r}: {exc}") from exc
+
+
+def _timestamp(value: str) -> str:
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an ISO 8601 date or date-time ({exc})") from exc
+
+
+def check_source_id(value: str) -> str:
+    """A source id as imports may give it: lower-case ASCII letters, digits, '.', '_', '-'
+    (a sources.toml id such as `vlast`, or a host name such as `vlast.kz`)."""
+    if not SOURCE_ID.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a source id (lower-case letters a-z, digits, '.', '_' and '-', "
+            "up to 100 characters, e.g. 'vlast' or 'vlast.kz')"
+        )
+    return value
+
+
 def _host_slug(url: str) -> str:
-    host = urlsplit(url).hostname or "import"
-    return host.removeprefix("www.")
+    host = (urlsplit(url).hostname or "import").removeprefix("www.")
+    try:
+        host = host.encode("idna").decode("ascii")  # пример.kz -> xn--e1afmkfd.kz
+    except UnicodeError:
+        return "import"
+    return host if SOURCE_ID.fullmatch(host) else "import"
 
 
 def read_jsonl(
@@ -99,6 +137,11 @@ def import_file(store: Store, path: Path, *, default_source: str | None = None) 
     """Load every good line of `path` into the store, in batches; record the run."""
     if not path.is_file():
         raise KuzetError(f"cannot read {path}: no such file")
+    if default_source is not None:
+        try:
+            check_source_id(default_source)
+        except ValueError as exc:
+            raise KuzetError(f"--source: {exc}") from exc
     report = ImportReport()
     run_id = store.start_run("import", default_source)
     batch: list[NewDocument] = []

@@ -34,6 +34,8 @@ _TYPES = {
     ".txt": "text/plain",
 }
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+#: What a sample host name may look like (no slashes, backslashes or leading dots).
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 @dataclass
@@ -57,6 +59,18 @@ class SampleSites:
         """Every host that has a sample site."""
         return sorted(p.name for p in (self.root / "sites").iterdir() if p.is_dir())
 
+    def serves(self, host: str) -> bool:
+        """Whether `host` is a sample site, a generated route's host or the bench host.
+
+        Anything else (`/etc`, `..`, `a\\b`) is answered 404, so a Host header can never
+        name a directory outside the sample sites.
+        """
+        if host == BENCH_HOST or any(h == host for h, _path in self.routes):
+            return True
+        if not _HOST.fullmatch(host) or ".." in host:
+            return False
+        return (self.root / "sites" / host).is_dir()
+
     def file_for(self, host: str, path: str) -> Path | None:
         """The stored file answering `path` on `host` (see README: sample sites)."""
         site = (self.root / "sites" / host).resolve()
@@ -69,6 +83,8 @@ class SampleSites:
         found = next((n for n in names if n.is_file()), None)
         if found is None and "?" in path:  # like real sites, ignore unknown query parameters
             return self.file_for(host, path.split("?", 1)[0])
+        if found is not None and not found.resolve().is_relative_to(site):
+            return None  # a link leading out of the site
         return found
 
     def hit(self, key: str) -> int:
@@ -100,7 +116,9 @@ class SampleHandler(BaseHTTPRequestHandler):
         host, path = self._target()
         sites = self.server.sites
         try:
-            if host == BENCH_HOST:
+            if not sites.serves(host):
+                self._send(404, b"<h1>404 Not Found</h1>", "text/html; charset=utf-8")
+            elif host == BENCH_HOST:
                 self._bench(path)
             elif (route := sites.routes.get((host, path))) is not None:
                 self._generated(route, host, path)

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any, TextIO
 from kuzet.config import KINDS, LANGS, TOPICS
 from kuzet.documents import check_choice, parse_timestamp
 from kuzet.errors import FilterError, OutputError, SearchSyntaxError
+from kuzet.snippets import query_phrases, with_word_form_snippets
 from kuzet.store import HL_END, HL_START, SearchFilters, Store
 
 FTS_COLUMNS = ("title", "text", "lemmas")
@@ -28,6 +30,8 @@ _WORDS = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _KK_LETTERS = set("әғқңөұүһі")
 _COLUMN_FILTER = re.compile(rf"^({'|'.join(FTS_COLUMNS)}):(.*)$")
+#: What makes a spreadsheet read a CSV cell as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 EXPORT_FIELDS = (
     "id",
@@ -80,6 +84,11 @@ def prepare_query(
             near_depth += {"(": 1, ")": -1}.get(token, 0)
         elif token == "(" and parts and parts[-1] == "NEAR":
             near_depth = 1
+        if near_depth and "," in token and not token.startswith('"'):
+            # NEAR(a b, 10): the comma and the distance are FTS5 syntax, not a phrase `"b,"`
+            pieces = [p for p in re.split(r"(,)", token) if p]
+            parts += [p if p == "," else _prepare_token(p, None) for p in pieces]
+            continue
         parts.append(_prepare_token(token, None if near_depth else lemmatize))
     return " ".join(parts)
 
@@ -175,12 +184,29 @@ def find(
 ) -> Iterator[dict[str, Any]]:
     """Check the query and filters, then run the search; raises before yielding anything.
 
-    With `lemmas`, query words also match the normalised forms the NLP stage stored.
+    With `lemmas`, query words also match the normalised forms the NLP stage stored, and a hit
+    found only by a word form gets a snippet around that word, marked.
     """
     match = prepare_query(query, query_lemmas if lemmas else None)
-    return store.search(
+    rows = store.search(
         match, make_filters(store, **filters), sort=sort, limit=limit, with_text=with_text
     )
+    if not match or not lemmas:
+        return rows
+    return with_word_form_snippets(
+        rows, lambda: _query_forms(query or ""), store.document_text, _normalize_word
+    )
+
+
+def _query_forms(query: str) -> set[str]:
+    """Normal forms of the query's plain words and phrases (for marking word-form matches)."""
+    return {form for p in query_phrases(_TOKEN.findall(query)) for form in query_lemmas(p)}
+
+
+def _normalize_word(word: str, lang: str) -> str:
+    from nlp.pipeline import normalize_word
+
+    return normalize_word(word, lang)
 
 
 def _utc(value: str | None, option: str, *, end_of_day: bool = False) -> str | None:
@@ -219,13 +245,25 @@ def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, fields: tuple[str, ...]) -> int:
-    """Write rows as CSV with a header line; list values are joined with ';'."""
+    """Write rows as CSV with a header line; list values are joined with ';'.
+
+    A text cell that a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`,
+    tab or carriage return) gets a leading `'`, so opening an export runs nothing.
+    """
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     n = 0
     for n, row in enumerate(rows, 1):  # noqa: B007 - n is the count afterwards
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return n
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        value = ";".join(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def export_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -236,27 +274,32 @@ def export_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield record
 
 
-def export(rows: Iterable[dict[str, Any]], out_path: Path, fmt: str) -> int:
-    """Write every row to `out_path` (csv or jsonl) atomically; returns how many rows.
+def export(
+    rows: Iterable[dict[str, Any]], out_path: Path, fmt: str, *, database: Path | None = None
+) -> int:
+    """Write every row to `out_path` (csv or jsonl); returns how many rows.
 
-    The file appears only when complete: a failure leaves no half-written export behind.
+    A regular file appears only when complete (written beside it, then renamed over it, keeping
+    an existing file's permissions): a failure leaves no half-written export behind. A FIFO or
+    device (`/dev/stdout`) is written directly. The database (`database` and its -wal, -shm and
+    -journal files) and the WARC archive are refused, so an export can never overwrite them.
     """
-    directory = out_path.parent if str(out_path.parent) else Path()
+    target = _export_target(out_path, database)
+    if _write_in_place(out_path, target):
+        return _export_direct(rows, out_path, fmt)
+    directory = target.parent
     if not directory.is_dir():
         raise OutputError(f"cannot write {out_path}: directory {directory} does not exist")
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
     except OSError as exc:
         raise OutputError(f"cannot write {out_path}: {exc.strerror}") from exc
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            if fmt == "csv":
-                n = write_csv(export_rows(rows), fh, EXPORT_FIELDS)
-            else:
-                n = 0
-                for n, record in enumerate(export_rows(rows), 1):  # noqa: B007
-                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        Path(tmp).replace(out_path)
+            n = _write_export(rows, fh, fmt)
+        Path(tmp).replace(target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
@@ -264,6 +307,64 @@ def export(rows: Iterable[dict[str, Any]], out_path: Path, fmt: str) -> int:
         Path(tmp).unlink(missing_ok=True)
         raise
     return n
+
+
+def _export_target(out_path: Path, database: Path | None) -> Path:
+    """The file `out_path` really names (symlinks followed); OutputError if it is protected."""
+    if out_path.is_dir():
+        raise OutputError(f"cannot write {out_path}: it is a directory")
+    target = out_path.resolve()
+    if database is not None:
+        db = database.resolve()
+        protected = [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))]
+        if target in protected or any(_same_file(out_path, p) for p in protected):
+            raise OutputError(f"refusing to write the export over the database: {out_path}")
+    from kuzet.archive import archive_dir
+
+    if target.is_relative_to(archive_dir().resolve()):
+        raise OutputError(f"refusing to write the export into the evidence archive: {out_path}")
+    return target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _write_in_place(out_path: Path, target: Path) -> bool:
+    """FIFOs, devices and /dev/stdout-like links to open files are written as they are:
+    renaming a new file over them would replace them (or miss the open file entirely)."""
+    if not out_path.exists():
+        return False
+    special = (str(out_path), str(target))
+    return not out_path.is_file() or any(p.startswith(("/dev/", "/proc/")) for p in special)
+
+
+def _export_direct(rows: Iterable[dict[str, Any]], out_path: Path, fmt: str) -> int:
+    """Write through `out_path` as it is (a FIFO, a device, /dev/stdout). Appending: a file
+    behind /dev/stdout opened with `>>` keeps what it held."""
+    try:
+        with out_path.open("a", encoding="utf-8", newline="") as fh:
+            return _write_export(rows, fh, fmt)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
+
+
+def _write_export(rows: Iterable[dict[str, Any]], fh: TextIO, fmt: str) -> int:
+    if fmt == "csv":
+        return write_csv(export_rows(rows), fh, EXPORT_FIELDS)
+    n = 0
+    for n, record in enumerate(export_rows(rows), 1):  # noqa: B007 - n is the count afterwards
+        fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return n
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def csv_text(rows: Iterable[dict[str, Any]]) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +129,11 @@ def load_rule_file(path: Path, seen: dict[str, str] | None = None) -> list[Rule]
     """Load one `.jsonl` rule file; `seen` maps rule ids to where they were first defined."""
     seen = {} if seen is None else seen
     rules = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
+    for number, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("//"):
             continue
         where = f"{path}:{number}"
@@ -150,17 +155,28 @@ def load_thresholds(path: Path) -> dict[str, float]:
         data = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
     thresholds = {}
     for label in TOPIC_LABELS:
-        value = data.get(label, {}).get("threshold")
+        table = data.get(label)
+        value = table.get("threshold") if isinstance(table, dict) else None
         if not isinstance(value, int | float) or value <= 0:
             raise RuleError(f"{path}: [{label}] needs a positive 'threshold'")
         thresholds[label] = float(value)
     return thresholds
 
 
-def load_rules(patterns_dir: Path = PATTERNS_DIR, lexicons_dir: Path = LEXICONS_DIR) -> RuleSet:
-    """Load and validate every topic rule file and the thresholds."""
+def rules_dir() -> Path:
+    """The topic rule files' directory: `KUZET_PATTERNS_DIR`, else `data/patterns`."""
+    return Path(os.environ.get("KUZET_PATTERNS_DIR") or PATTERNS_DIR)
+
+
+def load_rules(patterns_dir: Path | None = None, lexicons_dir: Path = LEXICONS_DIR) -> RuleSet:
+    """Load and validate every topic rule file and the thresholds (default: `rules_dir()`)."""
+    patterns_dir = patterns_dir or rules_dir()
+    if not patterns_dir.is_dir():
+        raise RuleError(f"{patterns_dir}: the topic rules directory does not exist")
     seen: dict[str, str] = {}
     rules = [
         rule

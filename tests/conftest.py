@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,36 +14,45 @@ from click.testing import CliRunner, Result
 from kuzet.cli import cli
 from kuzet.importer import import_file
 from kuzet.store import Store
+from tests.guard import sitecustomize as guard
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "documents.jsonl"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
-_real_connect = socket.socket.connect
+GUARD_DIR = Path(__file__).resolve().parent / "guard"
+#: Variables a developer's shell may set that would make tests read or write outside tmp.
+KEEP_ENV = {"KUZET_LOOPBACK_ONLY"}
 
 
-def _guarded_connect(sock: socket.socket, address: object) -> object:
-    if sock.family in (socket.AF_INET, socket.AF_INET6):
-        host = address[0] if isinstance(address, tuple) else str(address)
-        try:
-            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise RuntimeError(f"test tried to reach {address}: only loopback is allowed")
-    return _real_connect(sock, address)
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_only_session() -> Iterator[None]:
+    """The whole session, subprocesses included, reaches loopback only.
 
-
-@pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail any test that connects anywhere but 127.0.0.0/8 or ::1."""
-    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    This process gets the guard of tests/guard/sitecustomize.py directly; subprocesses import
+    it at start-up because its directory leads PYTHONPATH and KUZET_LOOPBACK_ONLY=1 is set
+    (`kuzet.crawl` builds the crawl's environment from os.environ, so crawls inherit both).
+    Developer KUZET_* variables are cleared for the session.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        for name, fn in guard.guarded().items():
+            mp.setattr(socket.socket if "connect" in name else socket, name, fn)
+        for name in [k for k in os.environ if k.startswith("KUZET_") and k not in KEEP_ENV]:
+            mp.delenv(name)
+        mp.setenv(guard.ENV, "1")
+        mp.setenv(
+            "PYTHONPATH",
+            os.pathsep.join(filter(None, [str(GUARD_DIR), os.environ.get("PYTHONPATH")])),
+        )
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's KUZET_DB or writes into the checkout's var/."""
-    monkeypatch.delenv("KUZET_DB", raising=False)
+    """No test reads the developer's database, sources, sample sites, settings or mail
+    variables, or writes into the checkout's var/ (KUZET_VAR is the test's own)."""
+    for name in [k for k in os.environ if k.startswith("KUZET_") and k not in KEEP_ENV]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("KUZET_VAR", str(tmp_path / "var"))
 
 

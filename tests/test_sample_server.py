@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -82,3 +83,67 @@ def test_500_redirect_loop_huge_and_gzip_bomb(sample_server: str) -> None:
     bomb = fetch(sample_server, "http://tengrinews.kz/news/kazakhstan/szhataya-bomba-584106/")
     assert bomb.headers["Content-Encoding"] == "gzip"
     assert len(bomb.read()) < 200_000
+
+
+def _get(base: str, target: str, host: str | None = None) -> tuple[int, bytes]:
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.putrequest("GET", target, skip_host=host is not None)
+    if host is not None:
+        conn.putheader("Host", host)
+    conn.endheaders()
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> tuple[Path, Path]:
+    """A sample root (sites/site.kz/page.html) and a secret file outside it."""
+    root = tmp_path / "sample"
+    site = root / "sites" / "site.kz"
+    site.mkdir(parents=True)
+    (site / "page.html").write_text("<p>sample page</p>", "utf-8")
+    (root / "secret.txt").write_text("SECRET-1", "utf-8")
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "hostname").write_text("SECRET-2", "utf-8")
+    (site / "leak.html").symlink_to(private / "hostname")
+    return root, private
+
+
+def test_hosts_outside_the_sample_sites_are_404(outside: tuple[Path, Path]) -> None:
+    from kuzet.sample_server import SampleServer
+
+    root, private = outside
+    with SampleServer(root=root) as base:
+        assert _get(base, "/page.html", host="site.kz") == (200, b"<p>sample page</p>")
+        for host in (str(private), "..", "site.kz/..", "site.kz\\..", "nosuch.kz", ".", "-x"):
+            status, body = _get(base, "/hostname", host=host)
+            assert status == 404, host
+            assert b"SECRET" not in body
+        assert _get(base, "/secret.txt", host="..")[0] == 404
+        assert _get(base, "http://../secret.txt")[0] == 404
+
+
+def test_paths_cannot_leave_a_site(outside: tuple[Path, Path]) -> None:
+    from kuzet.sample_server import SampleServer
+
+    root, private = outside
+    with SampleServer(root=root) as base:
+        targets = [
+            "http://site.kz/../../secret.txt",
+            "http://site.kz/%2e%2e/%2e%2e/secret.txt",
+            "http://site.kz/..%2f..%2fsecret.txt",
+            f"http://site.kz/{private}/hostname",
+            f"http://site.kz//{private}/hostname",
+            "http://site.kz/leak.html",
+            "http://site.kz/leak",
+            "/site.kz/../secret.txt",
+            "/../secret.txt",
+            f"/{private}/hostname",
+        ]
+        for target in targets:
+            status, body = _get(base, target)
+            assert status == 404, target
+            assert b"SECRET" not in body
+        assert _get(base, "/site.kz/page.html")[0] == 200

@@ -28,12 +28,12 @@ class AdiletSpider(SourceSpider):
         for url in self.source.start:
             yield self._index_request(url)
 
-    def _index_request(self, url: str) -> scrapy.Request:
+    def _index_request(self, url: str, meta: dict[str, Any] | None = None) -> scrapy.Request:
         return scrapy.Request(
             url,
             self.parse_index,
             errback=self.failed,
-            meta={"conditional": True, "handle_httpstatus_list": [304]},
+            meta={"conditional": True, "handle_httpstatus_list": [304], **(meta or {})},
         )
 
     def parse_index(self, response: Response) -> Iterator[Any]:
@@ -48,7 +48,8 @@ class AdiletSpider(SourceSpider):
             self.warn(f"index {response.url}: no acts listed")
         if re.search(r"page=1(\D|$)", response.url):
             for n in range(2, adilet.page_count(total, self.source.max_pages) + 1):
-                yield self._index_request(re.sub(r"page=1(?=\D|$)", f"page={n}", response.url))
+                url = re.sub(r"page=1(?=\D|$)", f"page={n}", response.url)
+                yield self._index_request(url, self.listed_in(response))
         for entry in feed.entries:
             if not adilet.doc_ref(entry.url):
                 continue
@@ -56,13 +57,17 @@ class AdiletSpider(SourceSpider):
                 url = adilet.language_url(entry.url, _LANG_PATH[lang])
                 meta = {"revised_at": entry.published_at, "index_title": entry.title}
                 yield scrapy.Request(
-                    url, self.parse_act, errback=self.failed, cb_kwargs={"meta": meta}
+                    url,
+                    self.parse_act,
+                    errback=self.failed,
+                    cb_kwargs={"meta": meta},
+                    meta=self.listed_in(response),
                 )
 
     def parse_act(self, response: Response, meta: dict[str, Any]) -> Iterator[Any]:
         act = adilet.parse_act(response.text, response.url)
         if not act.text:
-            self.failures.append(f"no act text (div.container_gamma.text) at {response.url}")
+            self.page_failed(response, "no act text (div.container_gamma.text)")
             return
         item = self.document(
             response,
@@ -77,6 +82,7 @@ class AdiletSpider(SourceSpider):
             self.parse_info,
             errback=self.info_failed,
             cb_kwargs={"item": item},
+            meta=self.listed_in(response),
         )
 
     def parse_info(self, response: Response, item: DocumentItem) -> Iterator[DocumentItem]:
@@ -87,6 +93,6 @@ class AdiletSpider(SourceSpider):
         yield item
 
     def info_failed(self, failure: Failure) -> Iterator[DocumentItem]:
-        """The act is kept without its metadata when /info fails."""
-        self.failed(failure)
+        """The act is kept without its metadata when /info fails (not retried next run)."""
+        self.failed(failure, retry_next_run=False)
         yield failure.request.cb_kwargs["item"]

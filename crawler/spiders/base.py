@@ -14,6 +14,10 @@ from crawler.items import DocumentItem
 from kuzet.config import Source, load_sources
 
 log = logging.getLogger(__name__)
+#: request.meta: the conditional pages (feeds, sitemaps, indexes) that led to this request.
+LISTED_IN = "kuzet_listed_in"
+#: request.meta, set by ConditionalRequestMiddleware on a conditional page that answered 200.
+CONDITIONAL_URL = "kuzet_conditional_url"
 
 
 class SourceSpider(scrapy.Spider):
@@ -28,6 +32,9 @@ class SourceSpider(scrapy.Spider):
         self.failures: list[str] = []
         self.problems: list[str] = []
         self.answered_by: str | None = None
+        #: Conditional pages whose pages did not all arrive: their validators are not kept,
+        #: so the next run reads them again (not 304) and retries what failed.
+        self.unfinished: set[str] = set()
 
     def answered(self, method: str) -> None:
         """Record which method (feed, sitemap, listing, index, list, table) answered."""
@@ -46,10 +53,33 @@ class SourceSpider(scrapy.Spider):
         log.warning("%s: %s", self.source.id, message)
         self.problems.append(message)
 
-    def failed(self, failure: Failure) -> None:
-        """Errback: record a request that failed for good (after retries)."""
+    def failed(self, failure: Failure, *, retry_next_run: bool = True) -> None:
+        """Errback: record a request that failed for good (after retries); the feed or index
+        that listed it will be read again next run, so it is retried then."""
         self.failures.append(describe_failure(failure))
         log.info("%s: %s", self.source.id, self.failures[-1])
+        request = getattr(failure, "request", None)
+        if retry_next_run and request is not None:
+            self.unfinished_from(request.meta)
+
+    def listed_in(self, response: Response) -> dict[str, tuple[str, ...]]:
+        """Meta for requests made from `response`: the conditional pages that led to them."""
+        chain = tuple(response.meta.get(LISTED_IN, ()))
+        if own := response.meta.get(CONDITIONAL_URL):
+            chain = (own, *chain)
+        return {LISTED_IN: chain} if chain else {}
+
+    def unfinished_from(self, meta: dict[str, Any]) -> None:
+        """A page reached through `meta`'s feeds or indexes (or such a page itself) was lost:
+        read them again next run."""
+        self.unfinished.update(meta.get(LISTED_IN, ()))
+        if own := meta.get(CONDITIONAL_URL):
+            self.unfinished.add(own)
+
+    def page_failed(self, response: Response, message: str) -> None:
+        """A page answered but gave nothing usable: a failure, retried next run."""
+        self.failures.append(f"{message} at {response.url}")
+        self.unfinished_from(response.meta)
 
     def document(self, response: Response, **fields: Any) -> DocumentItem:
         """An item for a document read from `response`, with its archive reference."""

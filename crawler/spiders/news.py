@@ -73,7 +73,7 @@ class NewsSpider(SourceSpider):
         if feed.entries:
             self.answered("feed")
         for entry in feed.entries:
-            yield from self._article_request(entry.url, entry)
+            yield from self._article_request(entry.url, entry, self.listed_in(response))
         yield from self._next_attempt()
 
     def parse_sitemap(self, response: Response, depth: int = 0) -> Iterator[Any]:
@@ -86,13 +86,19 @@ class NewsSpider(SourceSpider):
             self.warn(f"sitemap {response.url}: {sitemap.problem[:200]}")
         for child in sitemap.children[:MAX_CHILD_SITEMAPS] if depth < 2 else []:
             yield response.follow(
-                child, self.parse_sitemap, cb_kwargs={"depth": depth + 1}, errback=self.failed
+                child,
+                self.parse_sitemap,
+                cb_kwargs={"depth": depth + 1},
+                errback=self.failed,
+                meta=self.listed_in(response),
             )
         if sitemap.pages:
             self.answered("sitemap")
         newest = sorted(sitemap.pages, key=lambda p: p[1] or "", reverse=True)
         for url, date, title in newest:
-            yield from self._article_request(url, FeedEntry(url, title, date))
+            yield from self._article_request(
+                url, FeedEntry(url, title, date), self.listed_in(response)
+            )
         if depth == 0:
             yield from self._next_attempt()
 
@@ -117,7 +123,9 @@ class NewsSpider(SourceSpider):
         if pages == 1:
             yield from self._next_attempt()
 
-    def _article_request(self, url: str, entry: FeedEntry) -> Iterator[scrapy.Request]:
+    def _article_request(
+        self, url: str, entry: FeedEntry, meta: dict[str, Any] | None = None
+    ) -> Iterator[scrapy.Request]:
         """Each article once per run; dont_filter so a redirect loop is caught by the
         redirect limit (and recorded) rather than silently dropped as a duplicate."""
         if url in self.requested or len(self.requested) >= self.source.max_items:
@@ -128,16 +136,17 @@ class NewsSpider(SourceSpider):
             self.parse_article,
             errback=self.failed,
             cb_kwargs={"entry": entry},
+            meta=meta or {},
             dont_filter=True,
         )
 
     def parse_article(self, response: Response, entry: FeedEntry) -> Iterator[Any]:
         if not hasattr(response, "text"):
-            self.failures.append(f"not a text page at {response.url}")
+            self.page_failed(response, "not a text page")
             return
         article = extract_article(response.text, response.url, self.source.selectors)
         if not article.text:
-            self.failures.append(f"no article text found at {response.url}")
+            self.page_failed(response, "no article text found")
             return
         yield self.document(
             response,

@@ -358,6 +358,11 @@ def _check_path(path: Path, *, create: bool) -> None:
         # process could then checkpoint and delete the WAL under an open connection
         # (corruption). SQLite reads the header itself and refuses a file that is not a
         # database ("file is not a database") before writing anything.
+        if path.stat().st_size == 0 and not create and not _has_wal(path):
+            raise DatabaseNotFoundError(
+                f"{path} is an empty file, not a database yet: run 'kuzet import' or "
+                "'kuzet migrate' to create one"
+            )
         return
     if not create:
         raise DatabaseNotFoundError(
@@ -370,3 +375,9 @@ def _check_path(path: Path, *, create: bool) -> None:
         raise StoreError(f"database directory {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise StoreError(f"database directory {parent} is not writable")
+
+
+def _has_wal(path: Path) -> bool:
+    """Whether `path` has a write-ahead log with content (its pages may not be in it yet)."""
+    wal = path.with_name(path.name + "-wal")
+    return wal.is_file() and wal.stat().st_size > 0

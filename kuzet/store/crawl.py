@@ -41,15 +41,20 @@ class CrawlMixin:
         return (row[0], row[1]) if row else (None, None)
 
     def archive_ref(self, ref: str) -> dict[str, Any]:
-        """Where a document's (current, or `ID@VERSION`) response is archived."""
-        doc_ref, _, version = ref.partition("@")
+        """Where a document's (current, or `ID@VERSION`) response is archived.
+
+        `ref` is an id or a URL, optionally followed by `@` and a version number; a URL that
+        itself holds `@` (`https://x.kz/@user/1`) is read as a whole unless digits end it.
+        """
+        doc_ref, version = split_version(ref)
         doc = self.get_document(doc_ref)
         row: dict[str, Any] | None = {**doc}
-        if version and int(version) != doc["version"]:
+        current = version is None or version == doc["version"]
+        if not current:
             row = self._one(
                 "SELECT version, warc_file, warc_offset, payload_sha256, fetched_at "
                 "FROM document_versions WHERE document_id = ? AND version = ?",
-                [doc["id"], int(version)],
+                [doc["id"], version],
             )
         if row is None:
             raise NotFoundError(f"document {doc_ref} has no version {version}")
@@ -57,7 +62,7 @@ class CrawlMixin:
             "SELECT warc_file, warc_offset, payload_sha256 FROM documents WHERE id = ?",
             [doc["id"]],
         )
-        if not version or int(version) == doc["version"]:
+        if current:
             row.update(extra or {})
         if not row.get("warc_file"):
             raise NotFoundError(f"document {doc_ref} has no archived response (imported?)")
@@ -99,3 +104,16 @@ class CrawlMixin:
             [since_utc],
         )
         return {source: int(n) for source, n in rows}
+
+
+def split_version(ref: str) -> tuple[str, int | None]:
+    """`42@2` -> ('42', 2); `42`, or a URL without a trailing `@N`, -> (ref, None).
+
+    Raises NotFoundError for an id followed by `@` and something that is not a number.
+    """
+    head, at, tail = ref.rpartition("@")
+    if at and tail.isascii() and tail.isdigit() and head:
+        return head, int(tail)
+    if at and head.isdigit():
+        raise NotFoundError(f"bad version {tail!r} in {ref!r}: expected ID@NUMBER, e.g. 42@1")
+    return ref, None

@@ -89,6 +89,11 @@ class QueriesMixin:
             last=date.fromisoformat(last[:10]) if last else None,
         )
 
+    def document_text(self, doc_id: int) -> str:
+        """The current text of document `doc_id` ('' if there is none)."""
+        row = self.db.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else ""
+
     def get_document(self, ref: str) -> dict[str, Any]:
         """One document by id or URL, with its text, annotations and earlier versions."""
         column = "id" if ref.isdigit() else "url"
