@@ -51,3 +51,7 @@ class ArchiveError(KuzetError):
 
 class MailError(KuzetError):
     """Raised when a message cannot be built, or the mail server refuses or cannot be reached."""
+
+
+class DigestError(KuzetError):
+    """Raised when a digest cannot be built for the day asked (e.g. a day in the future)."""

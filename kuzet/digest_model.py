@@ -1,0 +1,394 @@
+"""What a day's digest says, gathered from the store: stories, bills, chart counts, health.
+
+Plain values only: `kuzet.digest` renders them (templates in `kuzet/templates/`). Every string
+that came from a source is cleaned here (`digest_render.clean`, `safe_url`); the HTML template
+escapes it again on output.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kuzet import digest_render as r
+from kuzet.config import TIMEZONE, TOPICS
+from kuzet.digest_chart import TopicSeries, alt_text
+from kuzet.errors import KuzetError
+from kuzet.health import is_bad, source_health
+from kuzet.settings import Settings
+from kuzet.store import Store
+
+TZ = ZoneInfo(TIMEZONE)
+HISTORY_DAYS = 30
+ALSO_NAMES = 3  # outlets named before "(N more)"
+
+
+@dataclass
+class Story:
+    """One story: a document (or a cluster of near-identical ones) flagged that day."""
+
+    cluster_id: int
+    doc_id: int
+    title: list[r.Segment]
+    snippet: list[r.Segment]
+    url: str | None
+    source_name: str
+    date_label: str
+    lang: str | None
+    lang_name: str
+    kind_name: str
+    topics: list[str]
+    scores: dict[str, float]
+    dated_utc: str
+    archive: dict[str, str] | None
+    also: list[dict[str, Any]] = field(default_factory=list)
+    also_more: int = 0
+    first_seen_before: str | None = None
+    documents_today: int = 1
+
+    @property
+    def anchor(self) -> str:
+        return f"story-{self.cluster_id}"
+
+    @property
+    def title_text(self) -> str:
+        return "".join(seg.text for seg in self.title)
+
+
+@dataclass
+class Section:
+    """One topic: its stories in order; `refs` are listed in full under an earlier topic."""
+
+    topic: str
+    label: str
+    documents: int
+    entries: list[tuple[Story, bool]] = field(default_factory=list)  # (story, listed above)
+    more: int = 0
+
+    @property
+    def stories(self) -> int:
+        return len(self.entries) + self.more
+
+    @property
+    def short(self) -> str:
+        return r.SHORT_LABELS[self.topic]
+
+
+@dataclass
+class BillEntry:
+    """A relevant bill that appeared (new) or moved that day."""
+
+    bill_id: int
+    new: bool
+    title: str
+    lang: str | None
+    stage: str
+    stage_date: str
+    initiator: str
+    identifiers: str
+    topics: list[str]
+    tracked: bool
+    events: list[dict[str, Any]]
+    url: str | None
+
+
+@dataclass
+class Digest:
+    """Everything the templates show."""
+
+    day: date
+    day_label: str
+    built_at: str
+    partial_day: bool
+    sections: list[Section]
+    bills: list[BillEntry]
+    chart: list[TopicSeries]
+    chart_days: list[date]
+    chart_alt: str
+    stored: int
+    unannotated: int
+    documents: int
+    stories: int
+    health: dict[str, Any]
+    max_per_topic: int
+
+    @property
+    def story_count(self) -> int:
+        return self.stories
+
+    @property
+    def items(self) -> int:
+        return self.story_count + len(self.bills)
+
+    @property
+    def quiet(self) -> bool:
+        return not self.documents and not self.bills
+
+    @property
+    def spikes(self) -> list[TopicSeries]:
+        return [s for s in self.chart if s.spike]
+
+    @property
+    def subject(self) -> str:
+        head = f"Kuzet digest {self.day.isoformat()}"
+        if self.quiet:
+            return f"{head}: quiet day"
+        parts = [f"{self.story_count} {'story' if self.story_count == 1 else 'stories'}"]
+        if self.bills:
+            parts.append(f"{len(self.bills)} bill{'s' if len(self.bills) != 1 else ''}")
+        spikes = ", ".join(s.label for s in self.spikes)
+        return f"{head}: " + ", ".join(parts) + (f" (spike: {spikes})" if spikes else "")
+
+
+def day_bounds(day: date) -> tuple[str, str]:
+    """The Asia/Almaty day `day` as a half-open UTC interval of `YYYY-MM-DDTHH:MM:SSZ` strings."""
+
+    def utc(d: date) -> str:
+        local = datetime.combine(d, time(0), tzinfo=TZ)
+        return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return utc(day), utc(day + timedelta(days=1))
+
+
+def local_date(value: str | None) -> date | None:
+    """The Asia/Almaty date of an ISO 8601 timestamp (a value without offset is local time)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(TZ).date()
+
+
+def day_label(d: date) -> str:
+    """`Monday 30 November 2026`."""
+    return f"{d.strftime('%A')} {d.day} {d.strftime('%B %Y')}"
+
+
+def short_date(d: date | None) -> str:
+    """`30 Nov 2026`, or an empty string."""
+    return f"{d.day} {d.strftime('%b %Y')}" if d else ""
+
+
+def collect(store: Store, day: date, settings: Settings, now: datetime) -> Digest:
+    """Read everything the digest of `day` shows."""
+    lo, hi = day_bounds(day)
+    docs = store.flagged_first_seen(lo, hi)
+    counts = store.first_seen_counts(lo, hi)
+    cap = max(1, settings.digest["max_per_topic"])
+    stories = _stories(store, docs, lo, settings.digest["archive_url"])
+    sections = _sections(stories, docs, cap)
+    listed = [s for sec in sections for s, above in sec.entries if not above]
+    texts = store.document_texts([s.doc_id for s in listed])
+    evidence = {d["id"]: [ev for evs in d["evidence"].values() for ev in evs] for d in docs}
+    for story in listed:
+        story.snippet = r.snippet(texts.get(story.doc_id, ""), evidence.get(story.doc_id, []))
+    days, series = _chart(store, day)
+    local_now = now.astimezone(TZ)
+    return Digest(
+        day=day,
+        day_label=day_label(day),
+        built_at=local_now.strftime("%Y-%m-%d %H:%M"),
+        partial_day=day >= local_now.date(),
+        sections=sections,
+        bills=_bills(store, lo, hi),
+        chart=series,
+        chart_days=days,
+        chart_alt=alt_text(series, days),
+        stored=counts["stored"],
+        unannotated=counts["unannotated"],
+        documents=len(docs),
+        stories=len(stories),
+        health=_health(store, settings, lo, hi, now),
+        max_per_topic=cap,
+    )
+
+
+def _stories(
+    store: Store, docs: list[dict[str, Any]], lo: str, archive_url: str
+) -> dict[int, Story]:
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for d in docs:
+        groups[d["cluster_id"]].append(d)
+    members = store.cluster_members(list(groups))
+    out = {}
+    for cluster_id, group in groups.items():
+        rep = min(group, key=lambda d: (-sum(d["scores"].values()), d["dated_utc"] or "", d["id"]))
+        topics = [t for t in TOPICS if any(t in d["topics"] for d in group)]
+        scores = {
+            t: max(d["scores"].get(t, 0.0) for d in group if t in d["topics"]) for t in topics
+        }
+        lang = rep["lang"] if rep["lang"] in r.LANG_NAMES else None
+        published = local_date(rep["published_at"])
+        story = Story(
+            cluster_id=cluster_id,
+            doc_id=rep["id"],
+            title=r.title_segments(rep["title"], rep["evidence"].get(topics[0], [])),
+            snippet=[],
+            url=r.safe_url(rep["url"]),
+            source_name=r.clean(rep["source_name"]),
+            date_label=short_date(published)
+            or f"first seen {short_date(local_date(rep['first_seen_at']))}",
+            lang=lang,
+            lang_name=r.LANG_NAMES.get(rep["lang"] or "", "language unknown"),
+            kind_name=r.KIND_NAMES.get(rep["kind"], r.clean(rep["kind"])),
+            topics=topics,
+            scores=scores,
+            dated_utc=rep["dated_utc"] or "",
+            archive=r.archive_link(rep, archive_url),
+            documents_today=len(group),
+        )
+        _also(story, rep, members.get(cluster_id, []), lo)
+        out[cluster_id] = story
+    return out
+
+
+def _also(story: Story, rep: dict[str, Any], members: list[dict[str, Any]], lo: str) -> None:
+    """Name the other outlets of the story (one link each), and an earlier first sighting."""
+    seen = {rep["source"]}
+    outlets = []
+    for m in members:  # oldest first
+        if m["id"] == rep["id"] or m["source"] in seen:
+            continue
+        seen.add(m["source"])
+        outlets.append({"name": r.clean(m["source_name"]), "url": r.safe_url(m["url"])})
+    if len(outlets) > ALSO_NAMES:
+        story.also, story.also_more = outlets[: ALSO_NAMES - 1], len(outlets) - (ALSO_NAMES - 1)
+    else:
+        story.also = outlets
+    seen_at = [_moment(m["first_seen_at"]) for m in members if m["first_seen_at"]]
+    if seen_at and min(seen_at) < _moment(lo):
+        story.first_seen_before = short_date(min(seen_at).astimezone(TZ).date())
+
+
+def _moment(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
+
+
+def _sections(stories: dict[int, Story], docs: list[dict[str, Any]], cap: int) -> list[Section]:
+    listed: set[int] = set()
+    sections = []
+    for topic in TOPICS:
+        on_topic = [s for s in stories.values() if topic in s.topics]
+        if not on_topic:
+            continue
+        on_topic.sort(key=lambda s: (s.dated_utc, s.doc_id), reverse=True)
+        on_topic.sort(key=lambda s: s.scores[topic], reverse=True)
+        n_docs = sum(1 for d in docs if topic in d["topics"])
+        section = Section(topic, r.TOPIC_LABELS[topic], n_docs)
+        for story in on_topic[:cap]:
+            section.entries.append((story, story.cluster_id in listed))
+            listed.add(story.cluster_id)
+        section.more = max(0, len(on_topic) - cap)
+        sections.append(section)
+    return sections
+
+
+def _chart(store: Store, day: date) -> tuple[list[date], list[TopicSeries]]:
+    """Flagged documents per topic and Almaty day, for the day and the 30 days before."""
+    start = day - timedelta(days=HISTORY_DAYS)
+    days = [start + timedelta(days=i) for i in range(HISTORY_DAYS + 1)]
+    counts = {t: [0] * len(days) for t in TOPICS}
+    lo, hi = day_bounds(start)[0], day_bounds(day)[1]
+    for utc, topic in store.flag_times(lo, hi):
+        local = datetime.fromisoformat(utc.replace("Z", "+00:00")).astimezone(TZ).date()
+        index = (local - start).days
+        if topic in counts and 0 <= index < len(days):
+            counts[topic][index] += 1
+    return days, [TopicSeries(t, r.SHORT_LABELS[t], counts[t]) for t in TOPICS]
+
+
+def _bills(store: Store, lo: str, hi: str) -> list[BillEntry]:
+    new = store.relevant_bills_seen(lo, hi)
+    events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for e in store.relevant_bill_events(lo, hi):
+        events[e["bill_id"]].append(e)
+    new_ids = {b["id"] for b in new}
+    moved = store.bills_by_id([i for i in events if i not in new_ids])
+    entries = [_bill(b, events.get(b["id"], []), True) for b in new]
+    entries += [_bill(b, events[b["id"]], False) for b in moved.values()]
+    return entries
+
+
+def _bill(bill: dict[str, Any], events: list[dict[str, Any]], new: bool) -> BillEntry:
+    stage = str(bill.get("stage") or "")
+    shown = [
+        {
+            "stage": r.STAGE_NAMES.get(e["stage"], r.clean(e["stage"]).replace("_", " ")),
+            "date": short_date(local_date(e["event_date"])) or r.clean(e["event_date"]),
+            "source": r.clean(e.get("source_name") or e.get("source") or ""),
+            "url": r.safe_url(e.get("url")),
+        }
+        for e in events
+    ]
+    links = [e["url"] for e in shown if e["url"]]
+    ids = bill.get("identifiers") or {}
+    return BillEntry(
+        bill_id=bill["id"],
+        new=new,
+        title=r.clean(bill.get("title_ru") or bill.get("title_kk") or bill.get("key")),
+        lang="ru" if bill.get("title_ru") else ("kk" if bill.get("title_kk") else None),
+        stage=r.STAGE_NAMES.get(stage, r.clean(stage).replace("_", " ")) or "stage unknown",
+        stage_date=short_date(local_date(bill.get("stage_date"))),
+        initiator=r.clean(bill.get("initiator")),
+        identifiers=", ".join(f"{r.clean(k)} {r.clean(v)}" for k, v in ids.items() if v),
+        topics=[t for t in TOPICS if t in (bill.get("topics") or [])],
+        tracked=bool(bill.get("tracked")),
+        events=shown,
+        url=links[-1] if links else None,
+    )
+
+
+def _health(store: Store, settings: Settings, lo: str, hi: str, now: datetime) -> dict[str, Any]:
+    """The source-health line: sources whose every crawl that day was bad, stale sources."""
+    runs = store.crawl_runs_between(lo, hi)
+    try:
+        health = source_health(store, settings, now=now)
+    except KuzetError as exc:
+        return {"ok": False, "text": f"unavailable ({r.clean(exc)})"}
+    names = {h.source: r.clean(h.name) for h in health}
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for run in runs:
+        by_source[run["source"]].append(run)
+    parts, ok = [], True
+    if not runs:
+        parts.append("no crawl ran on this day: check that the scheduler is running")
+        ok = False
+    else:
+        bad = {s: rs for s, rs in by_source.items() if all(is_bad(x) for x in rs)}
+        parts.append(f"{len(by_source) - len(bad)} of {len(by_source)} sources crawled answered")
+        if bad:
+            ok = False
+            parts.append("failed or returned nothing: " + "; ".join(
+                f"{names.get(s, r.clean(s))} ({_reason(rs[-1])})" for s, rs in sorted(bad.items())
+            ))  # fmt: skip
+        missing = [h for h in health if h.enabled and h.source not in by_source]
+        if missing:
+            ok = False
+            parts.append("not crawled: " + ", ".join(names[h.source] for h in missing))
+    stale = [h for h in health if h.stale]
+    if stale:
+        ok = False
+        parts.append(
+            "stale (nothing for "
+            f"{settings.operations['stale_after_runs']}+ runs in a row): "
+            + ", ".join(
+                f"{names[h.source]} since {short_date(local_date(h.bad_since))}" for h in stale
+            )
+        )
+    return {"ok": ok, "text": "; ".join(parts) + "."}
+
+
+def _reason(run: dict[str, Any]) -> str:
+    what = "failed" if run["status"] == "failed" else "nothing fetched"
+    message = r.clean(run.get("message"))
+    if len(message) > 90:
+        message = message[:89].rstrip() + "…"
+    return f"{what}: {message}" if message else what
