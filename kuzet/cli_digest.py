@@ -43,9 +43,11 @@ def digest(day: str | None, send: bool, out: Path | None) -> None:
         )
         report = mail.send_pending(store, settings) if send else None
         message = store.digest_message(result.day) if send else None
-    what = "quiet day" if result.quiet else (
-        f"{result.stories} stories ({result.documents} documents), {result.bills} bills"
-    )  # fmt: skip
+    what = (
+        "quiet day"
+        if result.quiet
+        else (f"{result.stories} stories ({result.documents} documents), {result.bills} bills")
+    )
     click.echo(f"digest of {result.day}: {what}")
     click.echo(f"  HTML: {result.path}" + (f" and {result.out}" if result.out else ""))
     if not send:

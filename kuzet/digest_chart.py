@@ -93,12 +93,19 @@ def draw(series: list[TopicSeries], days: list[date]) -> bytes:
         y0 = TOP + row * ROW_HEIGHT
         base = y0 + ROW_HEIGHT - 10
         top = y0 + 8
-        pen.line([(8 * s, (y0 + ROW_HEIGHT) * s), ((WIDTH - 8) * s, (y0 + ROW_HEIGHT) * s)],
-                 fill=RULE, width=s)  # fmt: skip
+        pen.line(
+            [(8 * s, (y0 + ROW_HEIGHT) * s), ((WIDTH - 8) * s, (y0 + ROW_HEIGHT) * s)],
+            fill=RULE,
+            width=s,
+        )
         colour = SPIKE if topic.spike else DAY
         pen.text((8 * s, (y0 + 10) * s), topic.label, fill=INK, font=_font(12))
-        pen.text((8 * s, (y0 + 28) * s), f"{topic.today} on {_fmt_day(days[-1])}",
-                 fill=colour, font=_font(15))  # fmt: skip
+        pen.text(
+            (8 * s, (y0 + 28) * s),
+            f"{topic.today} on {_fmt_day(days[-1])}",
+            fill=colour,
+            font=_font(15),
+        )
         peak = max(max(topic.counts), 1)
         for i, n in enumerate(topic.counts):
             x0 = left + i * slot + 1
@@ -116,8 +123,13 @@ def draw(series: list[TopicSeries], days: list[date]) -> bytes:
         figures = f"avg {topic.average:.1f}\nmax {topic.highest_before}"
         if topic.spike:
             figures += "\nSPIKE"
-        pen.multiline_text(((right + 10) * s, (y0 + 8) * s), figures, fill=MUTED if not
-                           topic.spike else SPIKE, font=_font(11), spacing=2 * s)  # fmt: skip
+        pen.multiline_text(
+            ((right + 10) * s, (y0 + 8) * s),
+            figures,
+            fill=MUTED if not topic.spike else SPIKE,
+            font=_font(11),
+            spacing=2 * s,
+        )
     foot = TOP + ROW_HEIGHT * len(series) + 6
     pen.text((left * s, foot * s), _fmt_day(days[0]), fill=MUTED, font=_font(10))
     last = _fmt_day(days[-1])

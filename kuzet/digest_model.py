@@ -1,6 +1,6 @@
-"""What a day's digest says, gathered from the store: stories, bills, chart counts, health.
+"""A day's digest gathered from the store: stories by topic, and the chart's counts.
 
-Plain values only: `kuzet.digest` renders them (templates in `kuzet/templates/`). Every string
+Bills and the source-health line come from kuzet.digest_status. Plain values only: `kuzet.digest` renders them (templates in `kuzet/templates/`). Every string
 that came from a source is cleaned here (`digest_render.clean`, `safe_url`); the HTML template
 escapes it again on output.
 """
@@ -16,8 +16,15 @@ from zoneinfo import ZoneInfo
 from kuzet import digest_render as r
 from kuzet.config import TIMEZONE, TOPICS
 from kuzet.digest_chart import TopicSeries, alt_text
-from kuzet.errors import KuzetError
-from kuzet.health import is_bad, source_health
+from kuzet.digest_status import (
+    BillEntry,
+    bills,
+    configured_names,
+    health_line,
+    local_date,
+    short_date,
+    source_name,
+)
 from kuzet.settings import Settings
 from kuzet.store import Store
 
@@ -60,12 +67,13 @@ class Story:
 
 @dataclass
 class Section:
-    """One topic: its stories in order; `refs` are listed in full under an earlier topic."""
+    """One topic: its stories in order, and how many more were not listed (`more`)."""
 
     topic: str
     label: str
     documents: int
-    entries: list[tuple[Story, bool]] = field(default_factory=list)  # (story, listed above)
+    #: (story, None) for a story in full; (story, "Hate crime") when it is in full there.
+    entries: list[tuple[Story, str | None]] = field(default_factory=list)
     more: int = 0
 
     @property
@@ -75,24 +83,6 @@ class Section:
     @property
     def short(self) -> str:
         return r.SHORT_LABELS[self.topic]
-
-
-@dataclass
-class BillEntry:
-    """A relevant bill that appeared (new) or moved that day."""
-
-    bill_id: int
-    new: bool
-    title: str
-    lang: str | None
-    stage: str
-    stage_date: str
-    initiator: str
-    identifiers: str
-    topics: list[str]
-    tracked: bool
-    events: list[dict[str, Any]]
-    url: str | None
 
 
 @dataclass
@@ -153,27 +143,9 @@ def day_bounds(day: date) -> tuple[str, str]:
     return utc(day), utc(day + timedelta(days=1))
 
 
-def local_date(value: str | None) -> date | None:
-    """The Asia/Almaty date of an ISO 8601 timestamp (a value without offset is local time)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return moment.date()
-    return moment.astimezone(TZ).date()
-
-
 def day_label(d: date) -> str:
     """`Monday 30 November 2026`."""
     return f"{d.strftime('%A')} {d.day} {d.strftime('%B %Y')}"
-
-
-def short_date(d: date | None) -> str:
-    """`30 Nov 2026`, or an empty string."""
-    return f"{d.day} {d.strftime('%b %Y')}" if d else ""
 
 
 def collect(store: Store, day: date, settings: Settings, now: datetime) -> Digest:
@@ -182,9 +154,10 @@ def collect(store: Store, day: date, settings: Settings, now: datetime) -> Diges
     docs = store.flagged_first_seen(lo, hi)
     counts = store.first_seen_counts(lo, hi)
     cap = max(1, settings.digest["max_per_topic"])
-    stories = _stories(store, docs, lo, settings.digest["archive_url"])
+    names = configured_names()
+    stories = _stories(store, docs, lo, settings.digest["archive_url"], names)
     sections = _sections(stories, docs, cap)
-    listed = [s for sec in sections for s, above in sec.entries if not above]
+    listed = [s for sec in sections for s, ref in sec.entries if ref is None]
     texts = store.document_texts([s.doc_id for s in listed])
     evidence = {d["id"]: [ev for evs in d["evidence"].values() for ev in evs] for d in docs}
     for story in listed:
@@ -197,7 +170,7 @@ def collect(store: Store, day: date, settings: Settings, now: datetime) -> Diges
         built_at=local_now.strftime("%Y-%m-%d %H:%M"),
         partial_day=day >= local_now.date(),
         sections=sections,
-        bills=_bills(store, lo, hi),
+        bills=bills(store, lo, hi, names),
         chart=series,
         chart_days=days,
         chart_alt=alt_text(series, days),
@@ -205,13 +178,17 @@ def collect(store: Store, day: date, settings: Settings, now: datetime) -> Diges
         unannotated=counts["unannotated"],
         documents=len(docs),
         stories=len(stories),
-        health=_health(store, settings, lo, hi, now),
+        health=health_line(store, settings, lo, hi, now),
         max_per_topic=cap,
     )
 
 
 def _stories(
-    store: Store, docs: list[dict[str, Any]], lo: str, archive_url: str
+    store: Store,
+    docs: list[dict[str, Any]],
+    lo: str,
+    archive_url: str,
+    names: dict[str, str],
 ) -> dict[int, Story]:
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for d in docs:
@@ -232,7 +209,7 @@ def _stories(
             title=r.title_segments(rep["title"], rep["evidence"].get(topics[0], [])),
             snippet=[],
             url=r.safe_url(rep["url"]),
-            source_name=r.clean(rep["source_name"]),
+            source_name=source_name(rep["source"], rep["source_name"], names),
             date_label=short_date(published)
             or f"first seen {short_date(local_date(rep['first_seen_at']))}",
             lang=lang,
@@ -244,12 +221,18 @@ def _stories(
             archive=r.archive_link(rep, archive_url),
             documents_today=len(group),
         )
-        _also(story, rep, members.get(cluster_id, []), lo)
+        _also(story, rep, members.get(cluster_id, []), lo, names)
         out[cluster_id] = story
     return out
 
 
-def _also(story: Story, rep: dict[str, Any], members: list[dict[str, Any]], lo: str) -> None:
+def _also(
+    story: Story,
+    rep: dict[str, Any],
+    members: list[dict[str, Any]],
+    lo: str,
+    names: dict[str, str],
+) -> None:
     """Name the other outlets of the story (one link each), and an earlier first sighting."""
     seen = {rep["source"]}
     outlets = []
@@ -257,7 +240,9 @@ def _also(story: Story, rep: dict[str, Any], members: list[dict[str, Any]], lo: 
         if m["id"] == rep["id"] or m["source"] in seen:
             continue
         seen.add(m["source"])
-        outlets.append({"name": r.clean(m["source_name"]), "url": r.safe_url(m["url"])})
+        outlets.append(
+            {"name": source_name(m["source"], m["source_name"], names), "url": r.safe_url(m["url"])}
+        )
     if len(outlets) > ALSO_NAMES:
         story.also, story.also_more = outlets[: ALSO_NAMES - 1], len(outlets) - (ALSO_NAMES - 1)
     else:
@@ -273,19 +258,32 @@ def _moment(value: str) -> datetime:
 
 
 def _sections(stories: dict[int, Story], docs: list[dict[str, Any]], cap: int) -> list[Section]:
-    listed: set[int] = set()
-    sections = []
+    """Stories by topic, best first; each in full under its main topic (highest score) and
+    referred to under the others."""
+    ranked: dict[str, list[Story]] = {}
     for topic in TOPICS:
         on_topic = [s for s in stories.values() if topic in s.topics]
-        if not on_topic:
-            continue
         on_topic.sort(key=lambda s: (s.dated_utc, s.doc_id), reverse=True)
         on_topic.sort(key=lambda s: s.scores[topic], reverse=True)
+        ranked[topic] = on_topic
+    home: dict[int, str] = {}
+    for topic, on_topic in ranked.items():
+        for story in on_topic[:cap]:
+            main = max(story.topics, key=lambda t: (story.scores[t], -TOPICS.index(t)))
+            if main == topic:
+                home[story.cluster_id] = topic
+    for topic, on_topic in ranked.items():  # a story past the cap of its main topic
+        for story in on_topic[:cap]:
+            home.setdefault(story.cluster_id, topic)
+    sections = []
+    for topic, on_topic in ranked.items():
+        if not on_topic:
+            continue
         n_docs = sum(1 for d in docs if topic in d["topics"])
         section = Section(topic, r.TOPIC_LABELS[topic], n_docs)
         for story in on_topic[:cap]:
-            section.entries.append((story, story.cluster_id in listed))
-            listed.add(story.cluster_id)
+            where = home[story.cluster_id]
+            section.entries.append((story, None if where == topic else r.SHORT_LABELS[where]))
         section.more = max(0, len(on_topic) - cap)
         sections.append(section)
     return sections
@@ -303,92 +301,3 @@ def _chart(store: Store, day: date) -> tuple[list[date], list[TopicSeries]]:
         if topic in counts and 0 <= index < len(days):
             counts[topic][index] += 1
     return days, [TopicSeries(t, r.SHORT_LABELS[t], counts[t]) for t in TOPICS]
-
-
-def _bills(store: Store, lo: str, hi: str) -> list[BillEntry]:
-    new = store.relevant_bills_seen(lo, hi)
-    events: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for e in store.relevant_bill_events(lo, hi):
-        events[e["bill_id"]].append(e)
-    new_ids = {b["id"] for b in new}
-    moved = store.bills_by_id([i for i in events if i not in new_ids])
-    entries = [_bill(b, events.get(b["id"], []), True) for b in new]
-    entries += [_bill(b, events[b["id"]], False) for b in moved.values()]
-    return entries
-
-
-def _bill(bill: dict[str, Any], events: list[dict[str, Any]], new: bool) -> BillEntry:
-    stage = str(bill.get("stage") or "")
-    shown = [
-        {
-            "stage": r.STAGE_NAMES.get(e["stage"], r.clean(e["stage"]).replace("_", " ")),
-            "date": short_date(local_date(e["event_date"])) or r.clean(e["event_date"]),
-            "source": r.clean(e.get("source_name") or e.get("source") or ""),
-            "url": r.safe_url(e.get("url")),
-        }
-        for e in events
-    ]
-    links = [e["url"] for e in shown if e["url"]]
-    ids = bill.get("identifiers") or {}
-    return BillEntry(
-        bill_id=bill["id"],
-        new=new,
-        title=r.clean(bill.get("title_ru") or bill.get("title_kk") or bill.get("key")),
-        lang="ru" if bill.get("title_ru") else ("kk" if bill.get("title_kk") else None),
-        stage=r.STAGE_NAMES.get(stage, r.clean(stage).replace("_", " ")) or "stage unknown",
-        stage_date=short_date(local_date(bill.get("stage_date"))),
-        initiator=r.clean(bill.get("initiator")),
-        identifiers=", ".join(f"{r.clean(k)} {r.clean(v)}" for k, v in ids.items() if v),
-        topics=[t for t in TOPICS if t in (bill.get("topics") or [])],
-        tracked=bool(bill.get("tracked")),
-        events=shown,
-        url=links[-1] if links else None,
-    )
-
-
-def _health(store: Store, settings: Settings, lo: str, hi: str, now: datetime) -> dict[str, Any]:
-    """The source-health line: sources whose every crawl that day was bad, stale sources."""
-    runs = store.crawl_runs_between(lo, hi)
-    try:
-        health = source_health(store, settings, now=now)
-    except KuzetError as exc:
-        return {"ok": False, "text": f"unavailable ({r.clean(exc)})"}
-    names = {h.source: r.clean(h.name) for h in health}
-    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for run in runs:
-        by_source[run["source"]].append(run)
-    parts, ok = [], True
-    if not runs:
-        parts.append("no crawl ran on this day: check that the scheduler is running")
-        ok = False
-    else:
-        bad = {s: rs for s, rs in by_source.items() if all(is_bad(x) for x in rs)}
-        parts.append(f"{len(by_source) - len(bad)} of {len(by_source)} sources crawled answered")
-        if bad:
-            ok = False
-            parts.append("failed or returned nothing: " + "; ".join(
-                f"{names.get(s, r.clean(s))} ({_reason(rs[-1])})" for s, rs in sorted(bad.items())
-            ))  # fmt: skip
-        missing = [h for h in health if h.enabled and h.source not in by_source]
-        if missing:
-            ok = False
-            parts.append("not crawled: " + ", ".join(names[h.source] for h in missing))
-    stale = [h for h in health if h.stale]
-    if stale:
-        ok = False
-        parts.append(
-            "stale (nothing for "
-            f"{settings.operations['stale_after_runs']}+ runs in a row): "
-            + ", ".join(
-                f"{names[h.source]} since {short_date(local_date(h.bad_since))}" for h in stale
-            )
-        )
-    return {"ok": ok, "text": "; ".join(parts) + "."}
-
-
-def _reason(run: dict[str, Any]) -> str:
-    what = "failed" if run["status"] == "failed" else "nothing fetched"
-    message = r.clean(run.get("message"))
-    if len(message) > 90:
-        message = message[:89].rstrip() + "…"
-    return f"{what}: {message}" if message else what

@@ -50,7 +50,7 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 _URL_BAD = re.compile(r"[\x00-\x20\x7f-\x9f\"'<>\\`]")
-_SENTENCE_END = re.compile(r"[.!?…»\"]\s+|\n")
+_SENTENCE_END = re.compile(r"[.!?…][\"»”]?\s+|\n")
 
 
 @dataclass
