@@ -27,7 +27,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -65,9 +64,20 @@ _BAND_MIX = _constants("kuzet-band", ROWS + 1)
 _BAND_IDS = np.arange(1, BANDS + 1, dtype=np.uint64) * _BAND_MIX[ROWS]
 
 
-@lru_cache(maxsize=1 << 18)
-def _word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "big")
+class _WordHashes(dict[str, int]):
+    """word -> stable 64-bit hash, computed once per word (cleared when it grows too big)."""
+
+    LIMIT = 1 << 20
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+        self[word] = value
+        return value
+
+
+_WORD_HASHES = _WordHashes()
 
 
 def words(text: str) -> list[str]:
@@ -83,7 +93,7 @@ def shingles(title: str, text: str) -> np.ndarray:
         ws = words(title) + ws
     if not ws:
         return np.empty(0, dtype=np.uint64)
-    hashes = np.fromiter((_word_hash(w) for w in ws), dtype=np.uint64, count=len(ws))
+    hashes = np.fromiter(map(_WORD_HASHES.__getitem__, ws), dtype=np.uint64, count=len(ws))
     if len(ws) < SHINGLE_WORDS:
         return np.unique(hashes)
     n = len(ws) - SHINGLE_WORDS + 1
@@ -169,9 +179,17 @@ class ClusterReport:
 
 
 def assign(store: Any, ids: Iterable[int]) -> ClusterReport:
-    """Cluster these documents (their current text), in one transaction; returns counts."""
+    """Cluster these documents in one transaction; returns counts.
+
+    A document already clustered in its current text (e.g. annotated again under new rules)
+    is left where it is.
+    """
     report = ClusterReport()
-    rows = store.documents_for_clustering(list(ids))
+    rows = [
+        row
+        for row in store.documents_for_clustering(list(ids))
+        if row["cluster_sha"] != row["sha256"]
+    ]
     with store.transaction():
         for row in rows:
             report.documents += 1

@@ -1,8 +1,9 @@
 """A day's digest gathered from the store: stories by topic, and the chart's counts.
 
-Bills and the source-health line come from kuzet.digest_status. Plain values only: `kuzet.digest` renders them (templates in `kuzet/templates/`). Every string
-that came from a source is cleaned here (`digest_render.clean`, `safe_url`); the HTML template
-escapes it again on output.
+Bills and the source-health line come from kuzet.digest_status. Plain values only:
+`kuzet.digest` renders them (templates in `kuzet/templates/`). Every string that came from a
+source is cleaned here (`digest_render.clean`, `safe_url`); the HTML template escapes it
+again on output.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from kuzet import digest_render as r
 from kuzet.config import TIMEZONE, TOPICS
-from kuzet.digest_chart import TopicSeries, alt_text
+from kuzet.digest_chart import TopicSeries, alt_text, display_size
 from kuzet.digest_status import (
     BillEntry,
     bills,
@@ -118,6 +119,10 @@ class Digest:
         return not self.documents and not self.bills
 
     @property
+    def chart_size(self) -> tuple[int, int]:
+        return display_size(self.chart)
+
+    @property
     def spikes(self) -> list[TopicSeries]:
         return [s for s in self.chart if s.spike]
 
@@ -206,7 +211,9 @@ def _stories(
         story = Story(
             cluster_id=cluster_id,
             doc_id=rep["id"],
-            title=r.title_segments(rep["title"], rep["evidence"].get(topics[0], [])),
+            title=r.title_segments(
+                rep["title"], [ev for evs in rep["evidence"].values() for ev in evs]
+            ),
             snippet=[],
             url=r.safe_url(rep["url"]),
             source_name=source_name(rep["source"], rep["source_name"], names),

@@ -22,7 +22,11 @@ TOPIC_LABELS = {
     "hate_crime": "Hate crime",
     "anti_discrimination": "Anti-discrimination",
 }
-SHORT_LABELS = {"sogi": "SOGI", "hate_crime": "Hate crime", "anti_discrimination": "Discrimination"}
+SHORT_LABELS = {
+    "sogi": "SOGI",
+    "hate_crime": "Hate crime",
+    "anti_discrimination": "Anti-discrimination",
+}
 LANG_NAMES = {"ru": "Russian", "kk": "Kazakh", "en": "English"}
 KIND_NAMES = {"news": "news", "law": "law", "draft": "draft regulation", "bill_page": "bill page"}
 #: Bill stages (issue 5's vocabulary) in words; an unknown stage is shown with spaces.
@@ -232,6 +236,7 @@ _ENV = Environment(
 )
 _ENV.filters["plain"] = plain
 _ENV.filters["clean"] = clean
+_ENV.globals["short"] = SHORT_LABELS
 
 
 def render(name: str, **context: Any) -> str:

@@ -57,7 +57,7 @@ SPEC: dict[str, dict[str, Key]] = {
     "digest": {
         "to": Key("addresses", [], "KUZET_DIGEST_TO", "recipients of the daily digest"),
         "time": Key("hhmm", "08:00", None, "when the digest goes out, Asia/Almaty"),
-        "max_per_topic": Key("int", 20, None, "stories listed per topic; the rest are counted"),
+        "max_per_topic": Key("int", 10, None, "stories listed per topic; the rest are counted"),
         "archive_url": Key(
             "str",
             "",

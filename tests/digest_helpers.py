@@ -67,6 +67,7 @@ def put(
     published_at: str | None = None,
     topics: dict[str, float] | None = None,
     terms: list[str] | None = None,
+    title_terms: list[str] | None = None,
     warc_file: str | None = None,
 ) -> int:
     """Store one document first seen at `when`, flagged on `topics` ({topic: score})."""
@@ -89,7 +90,7 @@ def put(
         row = store.db.execute("SELECT id, version FROM documents WHERE url = ?", [url]).fetchone()
         doc_id, version = row
         topics = topics or {}
-        evidence = evidence_for(text, terms or [])
+        evidence = evidence_for(text, terms or []) + evidence_for(title, title_terms or [], "title")
         result = {
             "id": doc_id,
             "version": version,

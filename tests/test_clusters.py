@@ -140,6 +140,16 @@ def test_changed_text_leaves_the_cluster_and_the_rest_keep_one(store: Store) -> 
     ]
 
 
+def test_clustering_again_without_a_change_does_nothing(store: Store) -> None:
+    story = distinct_text(1)
+    a = put(store, STORED, url="https://vlast.kz/a", text=story)
+    put(store, STORED, url="https://orda.kz/b", source="orda", text=story + " Источник Vlast.")
+    before = sql(store.path, "SELECT * FROM minhash_bands ORDER BY 1, 2")
+    assert clusters.assign(store, [a]).documents == 0  # e.g. annotated again under new rules
+    assert clusters.cluster_pending(store).documents == 0
+    assert sql(store.path, "SELECT * FROM minhash_bands ORDER BY 1, 2") == before
+
+
 def test_a_bridging_article_merges_two_clusters(store: Store) -> None:
     first, second = distinct_text(1), distinct_text(2)
     a = put(store, STORED, url="https://vlast.kz/a", text=first)

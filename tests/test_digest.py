@@ -201,6 +201,27 @@ def test_a_long_day_is_cut_at_max_per_topic(store: Store, tmp_path: Path) -> Non
     assert "слово2x" not in result.text
 
 
+def test_evidence_in_the_title_is_highlighted_there(store: Store) -> None:
+    put(
+        store,
+        STORED,
+        url="https://vlast.kz/t",
+        title="Закон о ЛГБТ-пропаганде вступил в силу",
+        text=distinct_text(1, "Без терминов в тексте"),
+        topics={"sogi": 6.0},
+        title_terms=["ЛГБТ-пропаганде"],
+    )
+    d = collect(store, DAY, load_settings(), NOW)
+    ((story, _),) = d.sections[0].entries
+    assert [(seg.text.strip(), seg.hl) for seg in story.title] == [
+        ("Закон о", False),
+        ("ЛГБТ-пропаганде", True),
+        ("вступил в силу", False),
+    ]
+    assert story.snippet[0].text.startswith("Без терминов в тексте")  # the text's opening
+    assert not any(seg.hl for seg in story.snippet)
+
+
 # -- empty day, day boundary ----------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 _CLUSTER_COLUMNS = "id, kind, dated_utc, title, text, sha256, cluster_id, cluster_sha"
@@ -15,6 +16,10 @@ class ClustersMixin:
     def transaction(self) -> Any:
         """`with store.transaction():` several store calls committed together (or not at all)."""
         return self._writing()
+
+    def _within(self) -> Any:
+        """The caller's transaction if there is one (no savepoint per call), else a new one."""
+        return contextlib.nullcontext() if self.db.conn.in_transaction else self._writing()
 
     def unclustered_ids(self, limit: int, *, after_id: int = 0) -> list[int]:
         """Ids (above `after_id`) of documents not clustered in their current text, in order."""
@@ -55,7 +60,7 @@ class ClustersMixin:
 
         Its band keys go; if the cluster was named after it, the rest take the next id.
         """
-        with self._writing():
+        with self._within():
             self.db.execute("DELETE FROM minhash_bands WHERE document_id = ?", [doc_id])
             self.db.execute(
                 "UPDATE documents SET cluster_id = (SELECT min(id) FROM documents "
@@ -70,7 +75,7 @@ class ClustersMixin:
         self, doc_id: int, sha256: str, cluster_id: int, keys: list[int], *, merge: list[int]
     ) -> None:
         """Record a document's cluster and band keys; clusters in `merge` join `cluster_id`."""
-        with self._writing():
+        with self._within():
             others = [c for c in merge if c != cluster_id]
             if others:
                 marks = ",".join("?" * len(others))
