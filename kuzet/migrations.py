@@ -224,7 +224,10 @@ _CLUSTERS = [
     "ALTER TABLE documents ADD COLUMN cluster_id INTEGER",
     "ALTER TABLE documents ADD COLUMN cluster_sha TEXT",
     "CREATE INDEX documents_cluster ON documents(cluster_id)",
-    "CREATE INDEX documents_first_seen ON documents(first_seen_at)",
+    # What is left to cluster: a small index of the documents not clustered in their text.
+    "CREATE INDEX documents_unclustered ON documents(id) WHERE cluster_sha IS NOT sha256",
+    # The digest's day and 30-day counts read first_seen_at, topics, rules_version only.
+    "CREATE INDEX documents_first_seen ON documents(first_seen_at, topics, rules_version)",
     """CREATE TABLE minhash_bands (
         band_key INTEGER NOT NULL,
         document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
