@@ -293,7 +293,7 @@ def report(r: dict[str, Any]) -> None:
         ("digest build + queue (s)", f"{r['digest_s']:.2f}"),
         ("  again, same day (s)", f"{r['digest_again_s']:.2f}"),
         ("  queued a second time?", "yes (wrong)" if r["second_run_queued"] else "no"),
-        ("  stories / documents listed on that day", f"{r['stories']:,} / {r['documents']:,}"),
+        ("  stories / flagged documents that day", f"{r['stories']:,} / {r['documents']:,}"),
         ("  HTML size (KB)", f"{r['html_bytes'] / 1024:,.0f}"),
         (f"subset: {r['subset']:,} documents of that day", ""),
         ("  MinHash LSH through the store (docs/s)", f"{r['lsh_docs_per_s']:,.0f}"),
