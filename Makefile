@@ -60,7 +60,13 @@ demo-bills: $(STAMP)  ## bills followed through their stages, alerts in the outb
 
 
 demo-digest: $(STAMP)  ## the daily digest of the sample crawl
-	@true
+	@echo "--- the digest: three sample stories re-posted by other outlets (wire copies), stored and annotated"
+	$(KUZET) import data/sample/syndicated.jsonl
+	$(KUZET) annotate
+	@echo "--- today's digest (the sample was stored today, Asia/Almaty): written, queued once, sent (.eml without a mail server)"
+	$(KUZET) digest --date today --send
+	@echo "--- the same story from three outlets is one search hit with --fold"
+	$(KUZET) search 'вымогательств*' --fold --limit 3
 
 
 

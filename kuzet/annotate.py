@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kuzet import clusters
 from kuzet.errors import RulesError
 from kuzet.store import Store
 
@@ -67,7 +68,9 @@ def annotate(
     """Annotate every document not yet annotated under the current rules version.
 
     Works in batches of BATCH documents, each saved in its own transaction, so an interrupted
-    run keeps what it finished and the next run carries on.
+    run keeps what it finished and the next run carries on. After each batch its documents
+    are placed in story clusters (kuzet.clusters), so the digest and `search --fold` can
+    fold near-identical articles.
     """
     version = rules_version()
     report = AnnotateReport(rules_version=version)
@@ -82,12 +85,15 @@ def annotate(
             after_id = docs[-1]["id"]
             batch = [_annotate_one(doc) for doc in docs]
             store.save_annotations(version, batch)
+            clusters.assign(store, [doc["id"] for doc in docs])
             for result in batch:
                 for topic in result["flagged"]:
                     report.flagged[topic] = report.flagged.get(topic, 0) + 1
             report.annotated += len(batch)
             if progress:
                 progress(len(batch))
+        if limit is None:
+            clusters.cluster_pending(store)  # e.g. documents annotated before clusters existed
     except BaseException as exc:
         store.finish_run(
             run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500], pages=report.annotated

@@ -171,9 +171,16 @@ def import_(file: Path, source: str | None) -> None:
     help="Best match first (bm25), or newest first.",
 )
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option(
+    "--fold",
+    is_flag=True,
+    help="One hit per story: near-identical articles from several outlets shown once.",
+)
 @format_option("table", "json", "csv", default="table")
 @db_option()
-def search(query: str | None, sort: str, limit: int, fmt: str, **filters: str | None) -> None:
+def search(
+    query: str | None, sort: str, limit: int, fold: bool, fmt: str, **filters: str | None
+) -> None:
     """Full-text search with FTS5 syntax: "phrases", AND/OR/NOT, prefix*, title:word.
 
     Without a query, lists the newest documents that pass the filters.
@@ -181,11 +188,11 @@ def search(query: str | None, sort: str, limit: int, fmt: str, **filters: str | 
     Example: kuzet search '"ЛГБТ-пропаганда" OR discrimination' --lang ru --since 2026-01-01
     """
     with open_store() as store:
-        rows = searching.find(store, query, sort=sort, limit=limit, **filters)
+        rows = searching.find(store, query, sort=sort, limit=limit, fold=fold, **filters)
         if fmt == "json":
             searching.write_json(rows, sys.stdout)
         elif fmt == "csv":
-            click.echo(searching.csv_text(rows), nl=False)
+            click.echo(searching.csv_text(rows, fold=fold), nl=False)
         else:
             _print_hits(list(rows))
 
@@ -202,6 +209,9 @@ def _print_hits(rows: list[dict[str, Any]]) -> None:
         )
         click.echo("  " + searching.mark(row.get("title_hl"), bold, end))
         click.echo("  " + " ".join(searching.mark(row.get("snippet"), bold, end).split()))
+        if row.get("folded") or row.get("also_sources"):
+            also = ", ".join(record["also_sources"]) or "-"
+            click.echo(f"  same story: {row['folded']} more hit(s) folded; also reported by {also}")
         click.echo(f"  {row['url']}\n")
     click.echo(f"{len(rows)} result{'s' if len(rows) != 1 else ''}", err=True)
 
@@ -375,6 +385,6 @@ def main() -> None:
     cli(prog_name="kuzet")
 
 
-# Other commands (crawl, sources, archive, sample; outbox; run, status, schedule) register
-# themselves on `cli`.
-from kuzet import cli_crawl, cli_mail, cli_ops  # noqa: E402, F401
+# Other commands (crawl, sources, archive, sample; outbox; run, status, schedule; digest)
+# register themselves on `cli`.
+from kuzet import cli_crawl, cli_digest, cli_mail, cli_ops  # noqa: E402, F401

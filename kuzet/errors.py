@@ -59,3 +59,7 @@ class MailError(KuzetError):
 
 class SchedulerRunningError(KuzetError):
     """Raised when a scheduler is started on a database another scheduler is running on."""
+
+
+class DigestError(KuzetError):
+    """Raised when a digest cannot be built for the day asked (e.g. a day in the future)."""

@@ -220,6 +220,30 @@ def outbox_raw(db: Database) -> None:
 
 # -- issue 6 (digest) migrations: add below, in order ------------------------------------
 
+_CLUSTERS = [
+    "ALTER TABLE documents ADD COLUMN cluster_id INTEGER",
+    "ALTER TABLE documents ADD COLUMN cluster_sha TEXT",
+    "CREATE INDEX documents_cluster ON documents(cluster_id)",
+    # What is left to cluster: a small index of the documents not clustered in their text.
+    "CREATE INDEX documents_unclustered ON documents(id) WHERE cluster_sha IS NOT sha256",
+    # The digest's day and 30-day counts read first_seen_at, topics, rules_version only.
+    "CREATE INDEX documents_first_seen ON documents(first_seen_at, topics, rules_version)",
+    """CREATE TABLE minhash_bands (
+        band_key INTEGER NOT NULL,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        PRIMARY KEY (band_key, document_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX minhash_bands_document ON minhash_bands(document_id)",
+]
+
+
+@migrations(name="0005_clusters")
+def clusters(db: Database) -> None:
+    """Story clusters (near-duplicate and syndicated articles) and their MinHash LSH index."""
+    for statement in _CLUSTERS:
+        db.execute(statement)
+
+
 # -- issue 7 (scheduler, operations) migrations: add below, in order ---------------------
 
 

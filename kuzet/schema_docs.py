@@ -55,6 +55,12 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "`kuzet archive show ID` prints it.",
             "payload_sha256": "SHA-256 of the archived HTTP payload (the body as received, "
             "after transfer decoding).",
+            "cluster_id": "Story cluster: near-identical news articles (syndicated or re-posted "
+            "copies) share it; it is the smallest document id in the cluster, and a document "
+            "alone is its own cluster. NULL until clustered (after annotation). `kuzet search "
+            "--fold` and the digest show one entry per cluster.",
+            "cluster_sha": "The sha256 of the text that was clustered; when it differs from "
+            "`sha256` the document is clustered again.",
         },
     ),
     "document_versions": (
@@ -101,6 +107,15 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "end_char": "Offset after the last character.",
             "attrs": "JSON object: `article`, `part`, `code` for ARTICLE; `title`; "
             "`adilet_id`; `number`; `stage` and `date` (YYYY-MM-DD or null) for STAGE.",
+        },
+    ),
+    "minhash_bands": (
+        "Index for finding near-identical articles: one row per band of a news article's "
+        "MinHash signature (24 bands of 3 hashes over its three-word shingles). Articles "
+        "sharing a band key are compared exactly (see kuzet/clusters.py).",
+        {
+            "band_key": "Hash of one band of the signature (signed 64-bit).",
+            "document_id": "The document (documents.id).",
         },
     ),
     "bills": (

@@ -60,6 +60,9 @@ RESULT_FIELDS = (
     "snippet",
 )
 
+#: Extra fields of a folded search (`--fold`).
+FOLD_FIELDS = ("cluster_id", "folded", "also_sources")
+
 
 def prepare_query(
     query: str | None, lemmatize: Callable[[str], set[str]] | None = None
@@ -180,16 +183,23 @@ def find(
     limit: int | None = 20,
     with_text: bool = False,
     lemmas: bool = True,
+    fold: bool = False,
     **filters: str | None,
 ) -> Iterator[dict[str, Any]]:
     """Check the query and filters, then run the search; raises before yielding anything.
 
     With `lemmas`, query words also match the normalised forms the NLP stage stored, and a hit
-    found only by a word form gets a snippet around that word, marked.
+    found only by a word form gets a snippet around that word, marked. With `fold`,
+    near-identical articles (one story, see kuzet.clusters) yield one hit.
     """
     match = prepare_query(query, query_lemmas if lemmas else None)
     rows = store.search(
-        match, make_filters(store, **filters), sort=sort, limit=limit, with_text=with_text
+        match,
+        make_filters(store, **filters),
+        sort=sort,
+        limit=limit,
+        with_text=with_text,
+        fold=fold,
     )
     if not match or not lemmas:
         return rows
@@ -233,6 +243,10 @@ def result_record(row: dict[str, Any]) -> dict[str, Any]:
     record["snippet"] = " ".join(mark(row.get("snippet"), "**", "**").split())
     if record["score"] is not None:
         record["score"] = round(-record["score"], 3)
+    if "folded" in row:  # a folded search: the story's other documents
+        record["cluster_id"] = row["cluster_id"]
+        record["folded"] = row["folded"]
+        record["also_sources"] = sorted(set((row.get("also_sources") or "").split(",")) - {""})
     return record
 
 
@@ -367,8 +381,9 @@ def _umask() -> int:
     return mask
 
 
-def csv_text(rows: Iterable[dict[str, Any]]) -> str:
-    """Search hits as CSV text (for stdout)."""
+def csv_text(rows: Iterable[dict[str, Any]], *, fold: bool = False) -> str:
+    """Search hits as CSV text (for stdout); folded hits add the cluster columns."""
     buf = io.StringIO()
-    write_csv((result_record(r) for r in rows), buf, RESULT_FIELDS)
+    fields = RESULT_FIELDS + (FOLD_FIELDS if fold else ())
+    write_csv((result_record(r) for r in rows), buf, fields)
     return buf.getvalue()

@@ -57,6 +57,15 @@ SPEC: dict[str, dict[str, Key]] = {
     "digest": {
         "to": Key("addresses", [], "KUZET_DIGEST_TO", "recipients of the daily digest"),
         "time": Key("hhmm", "08:00", None, "when the digest goes out, Asia/Almaty"),
+        "max_per_topic": Key("int", 10, None, "stories listed per topic; the rest are counted"),
+        "archive_url": Key(
+            "str",
+            "",
+            None,
+            "link to an archived copy: a URL template with "
+            "{id}, {version}, {warc_file}, {warc_offset}, {url}; empty: the digest names the "
+            "kuzet archive show command",
+        ),
     },
     "operations": {
         "to": Key("addresses", [], "KUZET_OPS_TO", "recipients of stale-source warnings"),

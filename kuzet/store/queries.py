@@ -47,18 +47,23 @@ class QueriesMixin:
         limit: int | None = 20,
         offset: int = 0,
         with_text: bool = False,
+        fold: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Documents matching an FTS5 `match` expression (or all, if None) and the filters.
 
         Rows carry `snippet` and `title_hl` with HL_START/HL_END around matched words, and
-        `score` (bm25, lower is better) when there is a match expression.
-        Raises SearchSyntaxError for a malformed expression.
+        `score` (bm25, lower is better) when there is a match expression. With `fold`, one
+        row per story cluster (its best hit), with `cluster_id`, `folded` (other hits of the
+        same story) and `also_sources` (comma-separated sources of the story's other
+        documents). Raises SearchSyntaxError for a malformed expression.
         """
         if match is not None:
             match = self._with_facets(match, filters)
         sql, params = _search_sql(
             match, filters, sort=sort, limit=limit, offset=offset, with_text=with_text
         )
+        if fold:
+            sql = _folded(sql, ranked=bool(match) and sort == "rank")
         try:
             cursor = self.db.execute(sql, params)
             columns = [c[0] for c in cursor.description]
@@ -123,6 +128,21 @@ class QueriesMixin:
             [row["id"]],
         )
         return row
+
+
+def _folded(sql: str, *, ranked: bool) -> str:
+    """Wrap a search statement so that each story cluster yields only its first row."""
+    inner, _, tail = sql.rpartition(" ORDER BY ")
+    limits = tail[tail.index(" LIMIT ") :]
+    order = "score, id" if ranked else "dated_utc DESC, id DESC"
+    inner = inner.replace(" FROM ", ", coalesce(d.cluster_id, d.id) AS cluster_id FROM ", 1)
+    return (
+        "SELECT f.*, (SELECT group_concat(DISTINCT m.source) FROM documents m "
+        "WHERE m.cluster_id = f.cluster_id AND m.id != f.id AND m.source != f.source) "
+        f"AS also_sources FROM (SELECT x.*, row_number() OVER (PARTITION BY cluster_id "
+        f"ORDER BY {order}) AS fold_rank, count(*) OVER (PARTITION BY cluster_id) - 1 "
+        f"AS folded FROM ({inner}) x) f WHERE fold_rank = 1 ORDER BY {order}{limits}"
+    )
 
 
 def _search_error(exc: sqlite3.OperationalError, path: Path) -> Exception:

@@ -1,0 +1,66 @@
+"""The digest command: `kuzet digest [--date DAY] [--send] [--out FILE]`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kuzet import mail
+from kuzet.cli import cli, db_option, open_store
+from kuzet.digest import parse_day, run_digest
+from kuzet.settings import load_settings
+
+
+@cli.command()
+@click.option(
+    "--date",
+    "day",
+    metavar="DAY",
+    help="The Asia/Almaty day: YYYY-MM-DD, today or yesterday (default: yesterday).",
+)
+@click.option("--send", is_flag=True, help="Queue it in the outbox (once a day) and deliver.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the HTML digest to this file.",
+)
+@db_option()
+def digest(day: str | None, send: bool, out: Path | None) -> None:
+    """Build the daily digest: new and moved bills, then flagged stories by topic.
+
+    Always writes var/digests/YYYY-MM-DD.html ($KUZET_VAR). With --send the digest is queued
+    in the outbox (never twice for one day) and everything due is delivered: over SMTP, or
+    as .eml files under var/outbox/ without a mail server.
+
+    Example: kuzet digest --date 2026-11-30 --send
+    """
+    settings = load_settings()
+    with open_store() as store:
+        result = run_digest(
+            store, parse_day(day) if day else None, send=send, out=out, settings=settings
+        )
+        report = mail.send_pending(store, settings) if send else None
+        message = store.digest_message(result.day) if send else None
+    what = (
+        "quiet day"
+        if result.quiet
+        else (f"{result.stories} stories ({result.documents} documents), {result.bills} bills")
+    )
+    click.echo(f"digest of {result.day}: {what}")
+    click.echo(f"  HTML: {result.path}" + (f" and {result.out}" if result.out else ""))
+    if not send:
+        return
+    if result.already_queued:
+        click.echo("  the digest of this day was queued before: not queued again")
+    elif result.queued_id:
+        click.echo(f"  queued as outbox message #{result.queued_id}")
+    if message:
+        via = message["delivered_via"] or message["last_error"] or "waiting"
+        click.echo(f"  outbox #{message['id']}: {message['status']} ({via})")
+    assert report is not None
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    if report.deferred or report.failed:
+        sys.exit(1)
