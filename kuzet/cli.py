@@ -375,5 +375,6 @@ def main() -> None:
     cli(prog_name="kuzet")
 
 
-# Other commands (crawl, sources, archive, sample; outbox) register themselves on `cli`.
-from kuzet import cli_crawl, cli_mail  # noqa: E402, F401
+# Other commands (crawl, sources, archive, sample; outbox; bills, alerts) register themselves
+# on `cli`.
+from kuzet import cli_bills, cli_crawl, cli_mail  # noqa: E402, F401

@@ -14,7 +14,7 @@ from typing import Any
 
 from kuzet.config import load_sources
 from kuzet.errors import CrawlError
-from kuzet.sample_server import SampleServer
+from kuzet.sample_server import SampleServer, check_step
 from kuzet.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,17 +29,29 @@ class CrawlReport:
 
 
 def crawl(
-    db: Path, names: tuple[str, ...] = (), *, sample: bool = False, log_level: str = "WARNING"
+    db: Path,
+    names: tuple[str, ...] = (),
+    *,
+    sample: bool = False,
+    log_level: str = "WARNING",
+    step: int = 0,
 ) -> CrawlReport:
     """Crawl the named sources (or every enabled one) into `db`, in a subprocess.
 
     With `sample`, a sample server is started on a free loopback port for the crawl and every
-    request goes to it. Returns the runs rows written.
+    request goes to it; `step` (sample only) serves the sites as they are at that step of the
+    bill sequence. Returns the runs rows written.
     """
     load_sources().select(list(names))  # fail early, in one line, on unknown names
+    if step and not sample:
+        raise CrawlError("--step needs --sample: steps exist only in the offline sample")
+    try:
+        check_step(step)
+    except ValueError as exc:
+        raise CrawlError(str(exc)) from exc
     with Store.open(db) as store:
         before = max((r["id"] for r in store.run_rows()), default=0)
-    server = SampleServer() if sample else nullcontext(None)
+    server = SampleServer(step=step) if sample else nullcontext(None)
     with server as proxy:
         cmd = [sys.executable, "-m", "crawler.run", "--db", str(db), "--log-level", log_level]
         cmd += [*(["--sample-proxy", proxy] if proxy else []), *names]
@@ -68,7 +80,11 @@ def sources_overview(db: Path | None) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def sample_server(port: int = 0) -> Iterator[str]:
-    """A running sample server; yields its base URL."""
-    with SampleServer(port) as url:
+def sample_server(port: int = 0, step: int = 0) -> Iterator[str]:
+    """A running sample server (at `step` of the bill sequence); yields its base URL."""
+    try:
+        server = SampleServer(port, step=step)
+    except ValueError as exc:
+        raise CrawlError(str(exc)) from exc
+    with server as url:
         yield url

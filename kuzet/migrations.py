@@ -218,6 +218,37 @@ def outbox_raw(db: Database) -> None:
 
 # -- issue 5 (bills, alerts) migrations: add below, in order -----------------------------
 
+_BILLS = [
+    "ALTER TABLE bills ADD COLUMN announced TEXT",
+    "ALTER TABLE bills ADD COLUMN announced_at TEXT",
+    "ALTER TABLE bill_events ADD COLUMN alert TEXT",
+    "CREATE INDEX bill_events_bill ON bill_events(bill_id, event_date)",
+    """CREATE TABLE bill_aliases (
+        bill_id INTEGER NOT NULL REFERENCES bills(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (kind, value, bill_id)
+    )""",
+    "CREATE INDEX bill_aliases_bill ON bill_aliases(bill_id)",
+    """CREATE TABLE bill_documents (
+        bill_id INTEGER NOT NULL REFERENCES bills(id) ON DELETE CASCADE,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('source', 'news')),
+        matched_by TEXT NOT NULL,
+        linked_at TEXT NOT NULL,
+        PRIMARY KEY (bill_id, document_id)
+    )""",
+    "CREATE INDEX bill_documents_document ON bill_documents(document_id)",
+]
+
+
+@migrations(name="0005_bills")
+def bills(db: Database) -> None:
+    """Bill identity (aliases), the documents about each bill, and what was alerted."""
+    for statement in _BILLS:
+        db.execute(statement)
+
+
 # -- issue 6 (digest) migrations: add below, in order ------------------------------------
 
 # -- issue 7 (scheduler, operations) migrations: add below, in order ---------------------

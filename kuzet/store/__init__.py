@@ -2,17 +2,18 @@
 
 `Store` is assembled from one module per concern: `base` (opening, migrations, documents, runs),
 `queries` (search and look-up), `annotations` (the NLP stage's records), `crawl` (crawler
-bookkeeping) and `outbox` (e-mail waiting to be sent).
+bookkeeping), `outbox` (e-mail waiting to be sent) and `bills` (bills and their timelines).
 """
 
 from kuzet.store.annotations import AnnotationsMixin
 from kuzet.store.base import BUSY_TIMEOUT_S, SQLITE_HEADER, BaseStore, UpsertCounts
+from kuzet.store.bills import BillsMixin
 from kuzet.store.crawl import CrawlMixin
 from kuzet.store.outbox import OutboxMixin
 from kuzet.store.queries import HL_END, HL_START, QueriesMixin, SearchFilters
 
 
-class Store(QueriesMixin, AnnotationsMixin, CrawlMixin, OutboxMixin, BaseStore):
+class Store(QueriesMixin, AnnotationsMixin, CrawlMixin, OutboxMixin, BillsMixin, BaseStore):
     """A Kuzet database: one SQLite file in WAL mode, migrated on open."""
 
 
