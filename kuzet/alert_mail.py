@@ -63,16 +63,40 @@ def _link(url: str | None) -> str:
     return f'<a href="{safe}">{safe}</a>' if url.startswith(("http://", "https://")) else safe
 
 
-def _reason(view: BillView) -> list[str]:
-    """Why the bill is followed, one line per piece of evidence (plain text)."""
-    lines = []
+def _reasons(view: BillView) -> list[tuple[str, str, str | None]]:
+    """Why the bill is followed: (what, the words and sentence, the document's URL) each."""
+    found: list[tuple[str, str, str | None]] = []
     for item in view.evidence:
-        where = f"{item['kind']}, {item['source']}, {item['url']}"
-        lines.append(f"- flagged {item['topic']} in «{one_line(item['title'], 160)}» ({where}):")
-        lines.append(f"  «{one_line(item['text'], 120)}» — {one_line(item['sentence'], 300)}")
+        what = (
+            f"flagged {item['topic']} in «{one_line(item['title'], 160)}» "
+            f"({item['kind']}, {item['source']})"
+        )
+        said = f"«{one_line(item['text'], 120)}» — {one_line(item['sentence'], 300)}"
+        found.append((what, said, item["url"]))
     if view.bill.get("tracked"):
-        lines.append("- tracked by hand (kuzet bills track)")
-    return lines or ["- (no flagged document found any more)"]
+        found.append(("tracked by hand (kuzet bills track)", "", None))
+    return found or [("no flagged document found any more", "", None)]
+
+
+def _reason(view: BillView) -> list[str]:
+    """Why the bill is followed, as plain-text lines."""
+    lines = []
+    for what, said, url in _reasons(view):
+        lines.append(f"- {what}" + (f" {url}" if url else "") + (":" if said else ""))
+        if said:
+            lines.append(f"  {said}")
+    return lines
+
+
+def _reason_html(view: BillView) -> str:
+    e = html.escape
+    return "".join(
+        f"<li>{e(what)}"
+        + (f" {_link(url)}" if url else "")
+        + (f"<br>{e(said)}" if said else "")
+        + "</li>"
+        for what, said, url in _reasons(view)
+    )
 
 
 def _timeline_text(view: BillView) -> list[str]:
@@ -142,7 +166,7 @@ def _html(intro: str, facts: list[Fact], view: BillView) -> str:
         + "</td></tr>"
         for name, value, url in facts
     )
-    reasons = "".join(f"<li>{e(line.lstrip('- '))}</li>" for line in _reason(view))
+    reasons = _reason_html(view)
     events = "".join(_event_row(ev, ev["id"] in view.new_ids) for ev in view.timeline)
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"

@@ -51,11 +51,11 @@ def _public(bill: dict[str, Any]) -> dict[str, Any]:
 
 def table_lines(bills: list[dict[str, Any]]) -> list[str]:
     """`kuzet bills list` as a table."""
-    lines = [f"{'id':>4}  {'key':<24} {'stage':<18} {'date':<10}  {'why':<24} title"]
+    lines = [f"{'id':>4}  {'key':<28} {'stage':<18} {'date':<10}  {'why':<24} title"]
     for b in bills:
         why = ",".join(b["topics"]) + (" tracked" if b["tracked"] else "")
         lines.append(
-            f"{b['id']:>4}  {b['key'][:24]:<24} {(b['stage'] or '-')[:18]:<18} "
+            f"{b['id']:>4}  {b['key'][:28]:<28} {(b['stage'] or '-')[:18]:<18} "
             f"{b['stage_date'] or '-':<10}  {why.strip()[:24] or '-':<24} {title_of(b)[:90]}"
         )
     return lines

@@ -1,12 +1,9 @@
-"""What each stored document says about bills: identifiers, titles and stage claims.
+"""What each legislation document says about its bill: identifiers, titles and stage claims.
 
 Legislation documents describe one bill each (`observe`): a draft on legalacts (its status and
 dates), a Parliament bill page (the chamber's table row and the page's own stage phrases), a
 signing notice on akorda.kz, an act on adilet.zan.kz (its /info table; the Russian and Kazakh
-pages of one act are read together). News items only *mention* bills (`scan_news`): by adilet
-id, law or registration number, or title, and a stage phrase in a news item is claimed for the
-bill it is about — the one named in the same sentence, nearest to the phrase, or the only bill
-the item names; never a bill it does not name.
+pages of one act are read together). News is read by `kuzet.bill_news`.
 """
 
 from __future__ import annotations
@@ -19,20 +16,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from kuzet.bills import (
-    Claim,
-    CoreIndex,
-    Rules,
-    distinctive,
-    fold,
-    norm_id,
-    normalise,
-    title_core,
-)
+from kuzet.bills import Claim, Rules, norm_id, normalise
 from kuzet.config import TIMEZONE
 from nlp.dates import find_dates, parse_date
 
-_SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
+SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
+_DATE_CLAUSE_END = re.compile(r"[,;:]")
 _CLAUSE_END = re.compile(r"[.!?…;,:](?=\s)|\n|\s[—–-]\s")
 _LAW_HEADER = re.compile(
     r"^\s*(?P<type>(?:конституционный\s+)?(?:закон|кодекс))\s+республики\s+казахстан\s+от\s+"
@@ -58,15 +47,6 @@ class Observation:
     @property
     def flagged(self) -> bool:
         return any(d.get("topics") for d in self.documents)
-
-
-@dataclass
-class NewsFinding:
-    """The bills a news item names (with how) and the stages it reports for them."""
-
-    document: dict[str, Any]
-    mentions: dict[int, str] = field(default_factory=dict)
-    claims: list[tuple[int, Claim]] = field(default_factory=list)
 
 
 def local_date(value: str | None) -> str | None:
@@ -102,24 +82,36 @@ def site_of(doc: dict[str, Any]) -> str:
 # -- phrases ------------------------------------------------------------------------------
 
 
-def _span(text: str, start: int, end: int, pattern: re.Pattern[str]) -> str:
+def span_of(text: str, start: int, end: int, pattern: re.Pattern[str]) -> str:
     """The clause or sentence around text[start:end]."""
     left = max((m.end() for m in pattern.finditer(text, 0, start)), default=0)
     right = next((m.start() for m in pattern.finditer(text, end)), len(text))
     return " ".join(text[left:right].split())
 
 
-def _phrase_date(text: str, start: int, end: int) -> str | None:
-    """The full date nearest to a phrase in its own sentence (a line of a list is a sentence:
-    «21.09.2026 — внесён в Курультай;» takes its own date, not the next line's)."""
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    right = next((m.start() for m in _SENTENCE_END.finditer(text, end)), len(text))
-    found = [
-        (max(0, s - end, start - e), day)
-        for s, e, day in find_dates(text[left:right])
-        for s, e in [(s + left, e + left)]
+def _phrase_date(text: str, start: int, end: int, others: list[tuple[int, int]]) -> str | None:
+    """The full date of a stage phrase: the nearest in its clause, else the nearest in its
+    sentence when no other stage phrase shares that sentence. (A line of a list is a sentence:
+    «21.09.2026 — внесён в Курултай;» takes its own date, not the next line's; in «одобрил в
+    первом чтении X, а Y принят во втором чтении 19 октября» the date is the second's.)"""
+    left = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
+    right = next((m.start() for m in SENTENCE_END.finditer(text, end)), len(text))
+    dates = [(s + left, e + left, day) for s, e, day in find_dates(text[left:right])]
+    if not dates:
+        return None
+    cuts = [
+        m.start()
+        for m in _DATE_CLAUSE_END.finditer(text, left, right)
+        if not any(s <= m.start() < e for s, e, _d in dates)
     ]
-    return min(found)[1].isoformat() if found else None
+    lo = max((c for c in cuts if c < start), default=left)
+    hi = min((c for c in cuts if c >= end), default=right)
+    near = [d for d in dates if lo <= d[0] < hi] or (
+        dates if not any(left <= s < right and (s, e) != (start, end) for s, e in others) else []
+    )
+    if not near:
+        return None
+    return min(near, key=lambda d: max(0, d[0] - end, start - d[1]))[2].isoformat()
 
 
 def hedged(clause: str, rules_: Rules) -> bool:
@@ -134,6 +126,7 @@ def phrase_claims(
 ) -> list[tuple[dict[str, Any], Claim]]:  # fmt: skip
     """Stage claims from the document's STAGE phrases (not hedged), with the ref they came from."""
     allowed = set(stages) if stages is not None else None
+    refs = list(refs)
     found = []
     for ref in refs:
         if ref["label"] != "STAGE":
@@ -142,10 +135,15 @@ def phrase_claims(
         if not stage or (allowed is not None and stage not in allowed):
             continue
         text = (doc.get("title") if ref["field"] == "title" else doc.get("text")) or ""
-        clause = _span(text, ref["start_char"], ref["end_char"], _CLAUSE_END)
+        clause = span_of(text, ref["start_char"], ref["end_char"], _CLAUSE_END)
         if hedged(clause, rules_):
             continue
-        when = _phrase_date(text, ref["start_char"], ref["end_char"])
+        others = [
+            (r["start_char"], r["end_char"])
+            for r in refs
+            if r["label"] == "STAGE" and r["field"] == ref["field"]
+        ]
+        when = _phrase_date(text, ref["start_char"], ref["end_char"], others)
         basis = "phrase" if when else ("reported" if origin == "news" else "phrase")
         if origin == "news" and not when:
             when = local_date(doc.get("published_at") or doc.get("dated_utc"))
@@ -158,7 +156,7 @@ def phrase_claims(
             origin=origin,
             basis=basis,
             phrase=ref["text"],
-            sentence=_span(text, ref["start_char"], ref["end_char"], _SENTENCE_END),
+            sentence=span_of(text, ref["start_char"], ref["end_char"], SENTENCE_END),
         )
         found.append((ref, claim))
     return found
@@ -396,123 +394,3 @@ def _akorda(doc: dict[str, Any], refs: list[dict[str, Any]], rules_: Rules) -> O
                                 "list", phrase=doc["title"]))  # fmt: skip
     obs.claims += [c for _ref, c in phrase_claims(doc, refs, rules_, origin="page")]
     return obs
-
-
-# -- news ---------------------------------------------------------------------------------
-
-
-@dataclass
-class TitleIndex:
-    """Where the tracker's bills can be found from a news item: ids and title cores."""
-
-    ids: dict[tuple[str, str], list[int]]
-    cores: CoreIndex
-    #: distinctive cores to look for word for word, by their longest word
-    by_word: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-
-    def by_id(self, kind: str, value: str) -> list[int]:
-        normal = norm_id(kind, value)
-        return self.ids.get((kind, normal), []) if normal else []
-
-    def add_searchable(self, core: str, bill_id: int, rules_: Rules) -> None:
-        """Look for this core word for word in news texts (if it is distinctive)."""
-        if core.startswith("amend:") or not distinctive(core, rules_):
-            return
-        word = max(core.split(), key=len)
-        if (core, bill_id) not in self.by_word.get(word, []):
-            self.by_word.setdefault(word, []).append((core, bill_id))
-
-
-def scan_news(
-    doc: dict[str, Any], refs: list[dict[str, Any]], index: TitleIndex, rules_: Rules
-) -> NewsFinding:
-    """The bills a news item names, and the stage phrases it reports for them."""
-    finding = NewsFinding(document=doc)
-    mentions: list[tuple[int, str, int, int]] = []  # bill, field, start, end
-    fields = {"title": doc.get("title") or "", "text": doc.get("text") or ""}
-    for ref in refs:
-        attrs, label = ref["attrs"], ref["label"]
-        spot = (ref["field"], ref["start_char"], ref["end_char"])
-        hits: list[tuple[int, str]] = []
-        if label == "ADILET_ID":
-            hits = [
-                (b, f"adilet id {attrs['adilet_id']}")
-                for b in index.by_id("adilet", attrs["adilet_id"])
-            ]
-        elif label == "BILL_NUMBER":
-            number = attrs.get("number") or ""
-            hits = [
-                (b, f"number {number}")
-                for k in ("number", "registration")
-                for b in index.by_id(k, number)
-            ]
-        elif label == "LAW_TITLE":
-            sentence = _span(
-                fields[ref["field"]], ref["start_char"], ref["end_char"], _SENTENCE_END
-            )
-            hits = [
-                (b, "law title")
-                for b in _title_hits(attrs.get("title") or "", sentence, index, rules_)
-            ]
-        for bill_id, how in hits:
-            mentions.append((bill_id, *spot))
-            finding.mentions.setdefault(bill_id, how)
-    for name, text in fields.items():
-        folded = fold(text)
-        words = set(folded.split())
-        for word in words & index.by_word.keys():
-            for core, bill_id in index.by_word[word]:
-                if not all(w in words for w in core.split()):
-                    continue
-                pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, core.split())) + r"(?!\w)"
-                for m in re.finditer(pattern, folded):
-                    mentions.append((bill_id, name, m.start(), m.end()))
-                    finding.mentions.setdefault(bill_id, "title in text")
-    if not mentions:
-        return finding
-    named = {m[0] for m in mentions}
-    stages = rules_["news"]["stages"]
-    for ref, claim in phrase_claims(doc, refs, rules_, origin="news", stages=stages):
-        bill_id = _nearest(ref, mentions, fields, named)
-        if bill_id is not None:
-            finding.claims.append((bill_id, claim))
-    return finding
-
-
-def _title_hits(title: str, sentence: str, index: TitleIndex, rules_: Rules) -> list[int]:
-    """Bills a quoted law title names: same core, or the law an amendment bill amends when the
-    sentence speaks of amending it."""
-    core = title_core(title, rules_)
-    if not core:
-        return []
-    cue = any(c in sentence.lower() for c in rules_["titles"]["amendment_cues"])
-    hits: dict[int, bool] = {}
-    for bill_id, other in index.cores.find(core):
-        bare_law = other.startswith("amend:") and not core.startswith("amend:")
-        hits[bill_id] = hits.get(bill_id, False) or not bare_law or cue
-    return sorted(b for b, ok in hits.items() if ok)
-
-
-def _nearest(
-    ref: dict[str, Any],
-    mentions: list[tuple[int, str, int, int]],
-    fields: dict[str, str],
-    named: set[int],
-) -> int | None:
-    """The bill a stage phrase is about: the nearest one named in its sentence, or the only
-    bill the item names; None when that is not clear."""
-    text = fields[ref["field"]]
-    start, end = ref["start_char"], ref["end_char"]
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    right = next((m.start() for m in _SENTENCE_END.finditer(text, end)), len(text))
-    near = [
-        (max(0, s - end, start - e), bill_id)
-        for bill_id, f, s, e in mentions
-        if f == ref["field"] and left <= s < right
-    ]
-    if near:
-        near.sort()
-        if len(near) > 1 and near[0][0] == near[1][0] and near[0][1] != near[1][1]:
-            return None
-        return near[0][1]
-    return next(iter(named)) if len(named) == 1 else None

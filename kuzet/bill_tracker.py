@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from kuzet.bill_sources import NewsFinding, Observation, TitleIndex, observe, scan_news
+from kuzet.bill_news import NewsFinding, TitleIndex, scan_news
+from kuzet.bill_sources import Observation, observe
 from kuzet.bills import (
     RANK,
     SINGLE_KINDS,
@@ -321,7 +322,9 @@ class Tracker:
         better = claim.date and claim.date != event.get("event_date")
         if better and not clash and (stronger or not event.get("event_date")):
             old = {k: event[k] for k in ("event_date", "source", "url", "document_id")}
-            also = [*ev.get("also", []), {**old, "basis": ev.get("basis")}]
+            also = list(ev.get("also", []))
+            if old["document_id"] != claim.document_id:
+                also.append({**old, "basis": ev.get("basis")})
             ev = claim.evidence() | {"also": also[-MAX_ALSO:]}
             fields = {"event_date": claim.date, "source": claim.source, "url": claim.url,
                       "document_id": claim.document_id}  # fmt: skip
@@ -345,12 +348,13 @@ class Tracker:
         for bill_id, bill in self.bills.items():
             fields: dict[str, Any] = {}
             titles = sorted(self.titles.get(bill_id, []), key=lambda t: (t[0], t[1]))
+            replaced = [bill.get("title_ru"), bill.get("title_kk")]
             for lang, column in (("ru", "title_ru"), ("kk", "title_kk")):
                 mine = [t for t in titles if (t[2] == lang or (lang == "ru" and t[2] == "en"))]
                 if mine and display_title(mine[-1][3]) != bill.get(column):
                     fields[column] = display_title(mine[-1][3])
             bill.update({k: v for k, v in fields.items() if k.startswith("title_")})
-            identifiers = self._identifiers(bill_id, titles)
+            identifiers = self._identifiers(bill_id, titles, replaced)
             if identifiers != bill.get("identifiers"):
                 fields["identifiers"] = identifiers
             if bill_id in self.initiators and self.initiators[bill_id] != bill.get("initiator"):
@@ -366,15 +370,22 @@ class Tracker:
                 self.store.update_bill(bill_id, fields)
                 bill.update(fields)
 
-    def _identifiers(self, bill_id: int, titles: list[tuple[int, str, str, str]]) -> dict[str, Any]:
+    def _identifiers(
+        self, bill_id: int, titles: list[tuple[int, str, str, str]], replaced: list[str | None]
+    ) -> dict[str, Any]:
+        """Identifiers from the aliases, and the other titles the bill has had (a renamed bill
+        keeps its former title here even when no document shows it any more)."""
         found: dict[str, Any] = {}
         for kind, value in sorted(self.bill_aliases.get(bill_id, ())):
             if not kind.startswith("title_"):
                 found.setdefault(kind, []).append(value)
         shown = {self.bills[bill_id].get("title_ru"), self.bills[bill_id].get("title_kk")}
         best_cores = {title_core(t, self.rules) for t in shown if t}
-        former = []
-        for _rank, _day, _lang, title in titles:
+        known = (self.bills[bill_id].get("identifiers") or {}).get("other_titles", [])
+        former: list[str] = []
+        for title in [*known, *replaced, *(t[3] for t in titles)]:
+            if not title:
+                continue
             text = display_title(title)
             if title_core(title, self.rules) not in best_cores and text not in former:
                 former.append(text)

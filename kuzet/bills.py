@@ -9,8 +9,9 @@ and on *title cores*: a title normalised and stripped of boilerplate («Прое
 so that the Mazhilis table, the Senate, akorda and adilet, each titling the bill its own way,
 meet on one core. The rules are data: `data/bills.toml`.
 
-Stages come from the fixed vocabulary of the NLP stage (`nlp.components.legal.STAGES`), in the
-process order of `RANK`. A bill's timeline is its events sorted by date and, on one date, by
+Stages come from the fixed vocabulary of the NLP stage (`nlp.components.legal.STAGES`; a test
+keeps the two in step, so that this module does not load spaCy), in the process order of
+`RANK`. A bill's timeline is its events sorted by date and, on one date, by
 process order; its current stage is the last event of the timeline, not the last one seen.
 """
 
@@ -26,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from kuzet.errors import ConfigError
-from nlp.components.legal import STAGES
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "data" / "bills.toml"
 
@@ -53,7 +53,6 @@ RANK: dict[str, int] = {
     "withdrawn": 14,
     "rejected": 14,
 }
-assert set(RANK) == set(STAGES)
 
 #: What each stage means, for people (e-mail, `kuzet bills show`).
 LABELS: dict[str, str] = {
