@@ -57,7 +57,7 @@ demo: $(STAMP)  ## the whole pipeline on the bundled offline sample
 demo-bills: export KUZET_ALERT_TO = policy-team@example.org
 demo-bills: $(STAMP)  ## bills followed through their stages, alerts in the outbox
 	@echo "--- bills: derive bills and stages from the stored documents and queue alerts"
-	@echo "    (the first check of a database sends one summary, not one mail per old bill)"
+	@echo "    (the first relevant bills found are summed up in one mail, not one mail each)"
 	$(KUZET) alerts
 	@echo "--- bills that concern our topics, latest move first"
 	$(KUZET) bills list

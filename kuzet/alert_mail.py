@@ -244,8 +244,8 @@ def baseline(views: list[BillView], recipients: list[str]) -> Outgoing:
     e = html.escape
     intro = (
         f"Kuzet now follows {len(views)} bill{'s' if len(views) != 1 else ''} that concern "
-        "its topics. This is the first check, so their history is summed up here, once; from "
-        "now on each new bill and each new stage gets its own alert."
+        "its topics. They are the first Kuzet has found, so their history is summed up here, "
+        "once; from now on each new bill and each new stage gets its own alert."
     )
     lines, rows = [intro, ""], []
     for view in views[:50]:

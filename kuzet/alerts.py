@@ -10,9 +10,10 @@ event and its alert are recorded together or not at all, and a re-run finds noth
   (however many stages it arrives with); after that, each check that finds it further on
   sends one alert naming the new stage(s) — an event that only fills in older history is
   recorded without one;
-- the very first check of a database sends no flood: one summary of the relevant bills it
-  found, then alerts as above; and a move dated more than `[alerts] max_age_days` ago (a
-  new source's history, a rules change that flags an old law) is recorded, not mailed.
+- the first check that finds relevant bills (a new installation reading a year of history)
+  sends no flood: one summary of them, then alerts as above; and a move dated more than
+  `[alerts] max_age_days` ago (a new source's history, a rules change that flags an old law)
+  is recorded, not mailed.
 
 Every event keeps what happened to it in `bill_events.alert` (`alert`, `new_bill`,
 `baseline`, `history`, `quiet` for a bill nobody follows), each message a dedupe key
@@ -51,6 +52,7 @@ class AlertsReport:
     bills: int = 0
     relevant: int = 0
     subjects: list[str] = field(default_factory=list)
+    news_read: int = 0  # news items read (again): new, changed, or naming a bill that is new
 
 
 def check_alerts(
@@ -87,6 +89,7 @@ def run_alerts(
             store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
         raise
     report.lines += tracker.notes
+    report.news_read = tracker.news_read
     if run_id is not None:
         store.finish_run(run_id, "ok", message=describe(report))
     return report
@@ -103,7 +106,9 @@ class _Decider:
     now: datetime
 
     def decide(self) -> None:
-        baseline = not self.store.alerts_ran_before()
+        # The first check that finds relevant bills sums them up in one message: until then no
+        # bill has been made known (a fresh installation's first checks may find nothing).
+        baseline = not any(b.get("announced") for b in self.tracker.bills.values())
         cutoff = (self.now - timedelta(days=self.settings.alerts["max_age_days"])).date()
         self.cutoff = cutoff.isoformat()
         self.recipients = list(self.settings.alerts["to"])
@@ -127,7 +132,8 @@ class _Decider:
             self._stage_moves(bill, change)
         if summary:
             summary.sort(key=lambda v: _latest_date(v.timeline), reverse=True)
-            self._queue(alert_mail.baseline(summary, self.recipients), "summary of the first check")
+            summed = alert_mail.baseline(summary, self.recipients)
+            self._queue(summed, "summary of the first relevant bills")
         if not self.recipients and self.report.queued:
             self.report.lines.append(
                 "no alert recipients configured ([alerts] to, KUZET_ALERT_TO): messages are "

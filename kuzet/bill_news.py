@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kuzet.bill_sources import SENTENCE_END, phrase_claims, span_of
 from kuzet.bills import Claim, CoreIndex, Rules, distinctive, fold, norm_id, title_core
+
+if TYPE_CHECKING:
+    from kuzet.bill_tracker import Tracker
 
 
 @dataclass
@@ -33,7 +36,7 @@ class TitleIndex:
     ids: dict[tuple[str, str], list[int]]
     cores: CoreIndex
     #: distinctive cores to look for word for word, by their longest word
-    by_word: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    by_word: dict[str, list[Searchable]] = field(default_factory=dict)
 
     def by_id(self, kind: str, value: str) -> list[int]:
         normal = norm_id(kind, value)
@@ -43,9 +46,21 @@ class TitleIndex:
         """Look for this core word for word in news texts (if it is distinctive)."""
         if core.startswith("amend:") or not distinctive(core, rules_):
             return
-        word = max(core.split(), key=len)
-        if (core, bill_id) not in self.by_word.get(word, []):
-            self.by_word.setdefault(word, []).append((core, bill_id))
+        words = tuple(core.split())
+        found = self.by_word.setdefault(max(words, key=len), [])
+        if all((s.core, s.bill_id) != (core, bill_id) for s in found):
+            pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)")
+            found.append(Searchable(core, bill_id, words, pattern))
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """A title core to find word for word: its words (a quick test first) and its pattern."""
+
+    core: str
+    bill_id: int
+    words: tuple[str, ...]
+    pattern: re.Pattern[str]
 
 
 def scan_news(
@@ -86,13 +101,12 @@ def scan_news(
         folded = fold(text)
         words = set(folded.split())
         for word in words & index.by_word.keys():
-            for core, bill_id in index.by_word[word]:
-                if not all(w in words for w in core.split()):
+            for item in index.by_word[word]:
+                if not all(w in words for w in item.words):
                     continue
-                pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, core.split())) + r"(?!\w)"
-                for m in re.finditer(pattern, folded):
-                    mentions.append((bill_id, name, m.start(), m.end()))
-                    finding.mentions.setdefault(bill_id, "title in text")
+                for m in item.pattern.finditer(folded):
+                    mentions.append((item.bill_id, name, m.start(), m.end()))
+                    finding.mentions.setdefault(item.bill_id, "title in text")
     if not mentions:
         return finding
     named = {m[0] for m in mentions}
@@ -141,3 +155,46 @@ def _nearest(
             return None
         return near[0][1]
     return next(iter(named)) if len(named) == 1 else None
+
+
+def read_news(tracker: Tracker) -> None:
+    """Read the news that may say something new into the tracker; take relevance from all.
+
+    Read: items never read, changed or re-annotated since, and items that name a bill (an
+    identifier or title) that appeared since they were read (`bill_news_scans`), so a check that
+    finds nothing new does not read every news item again. Then every news item linked to
+    exactly one bill lends that bill its flags.
+    """
+    store, rules_ = tracker.store, tracker.rules
+    generation = store.alias_generation()
+    candidates = store.news_to_scan()
+    full = {
+        c["id"]
+        for c in candidates
+        if c["scanned_version"] is None
+        or (c["scanned_version"], c["scanned_rules"]) != (c["version"], c["rules_version"])
+    }
+    older = [c for c in candidates if c["id"] not in full and c["scanned_aliases"] < generation]
+    if older:
+        fresh = tracker.index(store.bill_aliases_since(min(c["scanned_aliases"] for c in older)))
+        ids = [c["id"] for c in older]
+        refs = store.news_refs(ids)
+        for doc in store.news_documents(ids):
+            if scan_news(doc, refs.get(doc["id"], []), fresh, rules_).mentions:
+                full.add(doc["id"])
+    tracker.news_read = len(full)
+    if full:
+        index = tracker.index()
+        refs = store.news_refs(sorted(full))
+        for doc in store.news_documents(sorted(full)):
+            tracker.apply_news(scan_news(doc, refs.get(doc["id"], []), index, rules_))
+    read = {c["id"] for c in older} | full
+    store.mark_news_scanned([c for c in candidates if c["id"] in read], generation)
+    per_doc: dict[int, list[dict[str, Any]]] = {}
+    for link in store.news_links():
+        per_doc.setdefault(link["document_id"], []).append(link)
+    for doc_id, links in per_doc.items():
+        if len(links) == 1 and links[0]["topics"]:
+            bill_id = links[0]["bill_id"]
+            tracker.topics.setdefault(bill_id, set()).update(links[0]["topics"])
+            tracker.relevant_docs.setdefault(bill_id, []).append(doc_id)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from kuzet.bill_news import NewsFinding, TitleIndex, scan_news
+from kuzet.bill_news import NewsFinding, TitleIndex, read_news
 from kuzet.bill_sources import Observation, observe
 from kuzet.bills import (
     RANK,
@@ -85,6 +85,7 @@ class Tracker:
     topics: dict[int, set[str]] = field(default_factory=dict)
     relevant_docs: dict[int, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    news_read: int = 0
 
     # -- loading and running ---------------------------------------------------------------
 
@@ -111,20 +112,26 @@ class Tracker:
         refs = self.store.current_refs(LEGISLATION_KINDS)
         for obs in observe(self.store.legislation_documents(), refs, self.rules):
             self.apply(obs)
-        news_refs = self.store.current_refs(("news",))
-        index = self.index()
-        for doc in self.store.news_documents():
-            self.apply_news(scan_news(doc, news_refs.get(doc["id"], []), index, self.rules))
+        read_news(self)
         self.finish()
 
-    def index(self) -> TitleIndex:
-        """Where news can find bills: identifiers and every title core."""
-        ids = {k: sorted(v) for k, v in self.aliases.items() if not k[0].startswith("title_")}
-        index = TitleIndex(ids=ids, cores=self.cores())
-        for (kind, core), bills in sorted(self.aliases.items()):
-            if kind.startswith("title_"):
-                for bill_id in sorted(bills):
-                    index.add_searchable(core, bill_id, self.rules)
+    def index(self, only: list[dict[str, Any]] | None = None) -> TitleIndex:
+        """Where news can find bills: identifiers and title cores (all, or `only` these)."""
+        if only is None:
+            pairs = [(k, b) for k, bills in self.aliases.items() for b in bills]
+            cores = self.cores()
+        else:
+            pairs = [((a["kind"], a["value"]), a["bill_id"]) for a in only]
+            cores = CoreIndex(self.rules)
+        ids: dict[tuple[str, str], list[int]] = {}
+        index = TitleIndex(ids=ids, cores=cores)
+        for (kind, value), bill_id in sorted(pairs):
+            if not kind.startswith("title_"):
+                ids.setdefault((kind, value), []).append(bill_id)
+                continue
+            if only is not None:
+                cores.add(value, bill_id)
+            index.add_searchable(value, bill_id, self.rules)
         return index
 
     def cores(self) -> CoreIndex:
@@ -252,10 +259,6 @@ class Tracker:
             if (bill_id, doc["id"]) not in self.links:
                 self.store.link_bill_document(bill_id, doc["id"], "news", how)
                 self.links.add((bill_id, doc["id"]))
-        if len(finding.mentions) == 1 and doc.get("topics"):
-            (bill_id,) = finding.mentions
-            self.topics.setdefault(bill_id, set()).update(doc["topics"])
-            self.relevant_docs.setdefault(bill_id, []).append(doc["id"])
         for bill_id, claim in finding.claims:
             self.merge(bill_id, claim)
 

@@ -22,7 +22,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,7 @@ def era_problem(stage: str, when: str | None) -> str | None:
 # -- rules (data/bills.toml) --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (caches key on it)
 class Rules:
     """`data/bills.toml`, compiled."""
 
@@ -155,13 +155,16 @@ def normalise(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+_NON_ALNUM = re.compile(r"[\W_]")
+
+
 def fold(text: str) -> str:
     """Lower case, ё as е, every non-alphanumeric character a space: same length as `text`, so
     a match in the folded text is at the same place in the original."""
-    return "".join(
-        (c.lower() if len(c.lower()) == 1 else c).replace("ё", "е") if c.isalnum() else " "
-        for c in text
-    )
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is two characters (İ)
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return _NON_ALNUM.sub(" ", lowered.replace("ё", "е"))
 
 
 def _strip(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
@@ -176,6 +179,16 @@ def _strip(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
 
 
 def title_core(title: str, rules_: Rules | None = None) -> str:
+    """The part of a title that names the bill (cached for the project's rules); see `_core`."""
+    return _cached_core(title) if rules_ is None or rules_ is rules() else _core(title, rules_)
+
+
+@lru_cache(maxsize=65536)
+def _cached_core(title: str) -> str:
+    return _core(title, rules())
+
+
+def _core(title: str, rules_: Rules | None = None) -> str:
     """The part of a title that names the bill: boilerplate removed, normalised.
 
     «Проект закона по вопросам архивного дела…», «О подписании Закона Республики Казахстан
@@ -191,7 +204,7 @@ def title_core(title: str, rules_: Rules | None = None) -> str:
             continue
         groups = m.groupdict()
         if groups.get("amend"):
-            inner = title_core(groups["amend"], r)
+            inner = _core(groups["amend"], r)
             return inner if inner.startswith("amend:") else f"amend:{inner}"
         text = _strip(_strip(groups["core"], r.prefixes), r.suffixes)
         break
@@ -268,8 +281,12 @@ _PAIRS = (("«", "»"), ("„", "“"), ("“", "”"))
 
 def display_title(title: str, rules_: Rules | None = None) -> str:
     """A title fit to show: one line, signing-notice and draft prefixes and outer quotes gone."""
-    r = rules_ or rules()
-    text = " ".join(str(title).split())
+    return _display(str(title), rules_ or rules())
+
+
+@lru_cache(maxsize=16384)
+def _display(title: str, r: Rules) -> str:
+    text = " ".join(title.split())
     for prefix in r["titles"]["display_prefixes"]:
         m = re.match(prefix.replace(" ", r"[\s«»\"“”„]+"), text, re.IGNORECASE)
         if m and m.end() < len(text):

@@ -239,12 +239,19 @@ _BILLS = [
         PRIMARY KEY (bill_id, document_id)
     )""",
     "CREATE INDEX bill_documents_document ON bill_documents(document_id)",
+    """CREATE TABLE bill_news_scans (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        rules_version TEXT NOT NULL,
+        aliases INTEGER NOT NULL,
+        scanned_at TEXT NOT NULL
+    )""",
 ]
 
 
 @migrations(name="0005_bills")
 def bills(db: Database) -> None:
-    """Bill identity (aliases), the documents about each bill, and what was alerted."""
+    """Bill identity (aliases), the documents about each bill, what was alerted, news read."""
     for statement in _BILLS:
         db.execute(statement)
 

@@ -126,9 +126,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "first_seen_at": "When it was first seen (ISO 8601, UTC).",
             "updated_at": "When the row last changed (ISO 8601, UTC).",
             "announced": "How the bill was first made known once relevant: `alert` (a new-bill "
-            "e-mail), `baseline` (the first check's summary), `tracked` (tracked by hand first), "
-            "`history` (its latest move was older than `[alerts] max_age_days`); NULL while "
-            "not relevant.",
+            "e-mail), `baseline` (the summary of the first relevant bills found), `tracked` "
+            "(tracked by hand first), `history` (its latest move was older than `[alerts] "
+            "max_age_days`); NULL while not relevant.",
             "announced_at": "When that happened (ISO 8601, UTC).",
         },
     ),
@@ -148,8 +148,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "and `sentence` that showed the stage, and `also`: other reports of it.",
             "recorded_at": "When Kuzet recorded it (ISO 8601, UTC).",
             "alert": "What was mailed about it: `alert` (its own alert), `new_bill` (in the "
-            "bill's new-bill alert), `baseline` (in the first check's summary), `history` (older "
-            "history, recorded without mail), `quiet` (the bill was not followed then).",
+            "bill's new-bill alert), `baseline` (in the summary of the first relevant bills "
+            "found), `history` (older history, recorded without mail), `quiet` (the bill was not "
+            "followed then).",
         },
     ),
     "bill_aliases": (
@@ -172,6 +173,18 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "matched_by": "How the document was recognised: `same document`, an identifier "
             "(`adilet Z2500000250`), `title`, `law title`, `title in text`, `first seen here`.",
             "linked_at": "When the link was made (ISO 8601, UTC).",
+        },
+    ),
+    "bill_news_scans": (
+        "Which news items the bill tracker has read, and against which bills: a check reads "
+        "again only news that changed, was re-annotated, or may name a bill that appeared since.",
+        {
+            "document_id": "The news item (documents.id).",
+            "version": "The documents.version read.",
+            "rules_version": "The rules version of the legal references read.",
+            "aliases": "How far bill_aliases went (its largest rowid) when it was read: aliases "
+            "added later are looked for in it at the next check.",
+            "scanned_at": "When (ISO 8601, UTC).",
         },
     ),
     "runs": (

@@ -331,7 +331,19 @@ def test_a_refused_login_is_one_clear_error_and_the_alerts_are_kept(
 
 def test_a_hostile_title_cannot_add_headers_or_markup(store: Store, smtp_env: Any) -> None:
     settings = load_settings()
-    run_alerts(store, settings, now=NOW)  # the first check (nothing yet): no summary
+    smtp_env.start()
+    assert run_alerts(store, settings, now=NOW).queued == 0  # nothing yet: no summary either
+    store.upsert_documents([
+        NewDocument(url="https://www.parlam.kz/ru/kurultai/law-projects/3001", kind="bill_page",
+                    source="kurultai", title="О правах ребёнка", lang="ru",
+                    text="Поправки ссылаются на запрет пропаганды нетрадиционной сексуальной "
+                    "ориентации среди детей и ЛГБТ-пропаганды в школах.",
+                    meta={"table_cells": ["05.10.2026", "О правах ребёнка", "первое чтение"]}),
+    ])  # fmt: skip
+    annotate(store)
+    assert run_alerts(store, settings, now=NOW).subjects == ["Kuzet now follows 1 bill"]
+    assert mail.send_pending(store, settings).sent == 1
+    smtp_env.messages.clear()
     evil = 'Проект закона «О защите»\r\nBcc: attacker@example.net\r\n<script>alert("x")</script>'
     store.upsert_documents([
         NewDocument(url="https://legalacts.egov.kz/npa/view?id=66666", kind="draft",
@@ -344,7 +356,7 @@ def test_a_hostile_title_cannot_add_headers_or_markup(store: Store, smtp_env: An
     annotate(store)
     report = run_alerts(store, settings, now=NOW)
     assert report.queued == 1
-    smtp_env.start()
+    assert report.subjects[0].startswith("Kuzet: new bill (sogi)")
     assert mail.send_pending(store, settings).sent == 1
     ((_sender, rcpts, raw),) = smtp_env.messages
     assert rcpts == [STAFF]

@@ -384,3 +384,34 @@ def test_news_adds_stages_only_to_the_bills_it_names(store: Store) -> None:
     assert [a["url"] for a in stats["timeline"][0]["evidence"]["also"]] == [
         "https://inform.kz/ru/a3"
     ]
+
+
+def test_a_check_reads_again_only_news_that_may_say_something_new(store: Store) -> None:
+    store.upsert_documents([
+        news("https://inform.kz/ru/b1", "Депутаты одобрили поправки",
+             f"Депутаты Курултая 7 октября 2026 года одобрили в первом чтении законопроект "
+             f"«{FAMILY}».", "2026-10-07T16:00:00+05:00"),
+        news("https://inform.kz/ru/b2", "Статистика", "Законопроект «О государственной "
+             "статистике» одобрен во втором чтении 19 октября 2026 года.",
+             "2026-10-19T16:00:00+05:00"),
+    ])  # fmt: skip
+    annotate(store)
+    assert derive(store).news_read == 2  # no bill yet: read, nothing found
+    assert derive(store).news_read == 0  # nothing new since
+    store.upsert_documents([
+        legislation("https://www.parlam.kz/ru/kurultai/law-projects/3101", FAMILY, "bill_page",
+                    "kurultai", meta={"table_cells": ["21.09.2026", FAMILY, "внесён"]}),
+    ])  # fmt: skip
+    report = derive(store)
+    assert report.news_read == 1  # only the item that names the new bill is read again
+    assert timeline(store, "kurultai-3101") == [
+        ("2026-09-21", "introduced"), ("2026-10-07", "first_reading"),
+    ]  # fmt: skip
+    assert derive(store).news_read == 0
+    # a news item that changes is read again
+    store.upsert_documents([
+        news("https://inform.kz/ru/b2", "Статистика", "Законопроект «О государственной "
+             "статистике» отклонён.", "2026-10-19T16:00:00+05:00"),
+    ])  # fmt: skip
+    annotate(store)
+    assert derive(store).news_read == 1

@@ -67,17 +67,81 @@ class BillsMixin:
         )
         return [_decode(r, "meta", "topics") for r in rows]
 
-    def news_documents(self) -> list[dict[str, Any]]:
-        """News with an id, number, law title or stage phrase found under its current rules."""
+    def news_to_scan(self) -> list[dict[str, Any]]:
+        """News with an id, number, law title or stage phrase under its current rules, with
+        what the tracker read of it last time (`scanned_*`, NULL if never)."""
         marks = ",".join("?" * len(NEWS_LABELS))
-        rows = self._rows(
-            "SELECT id, url, source, lang, title, text, published_at, dated_utc, topics "
-            "FROM documents d WHERE kind = 'news' AND EXISTS (SELECT 1 FROM legal_refs r "
+        return self._rows(
+            "SELECT d.id, d.version, d.rules_version, s.version AS scanned_version, "
+            "s.rules_version AS scanned_rules, s.aliases AS scanned_aliases "
+            "FROM documents d LEFT JOIN bill_news_scans s ON s.document_id = d.id "
+            "WHERE d.kind = 'news' AND EXISTS (SELECT 1 FROM legal_refs r "
             "WHERE r.document_id = d.id AND r.rules_version = d.rules_version "
-            f"AND r.label IN ({marks})) ORDER BY dated_utc, id",
+            f"AND r.label IN ({marks})) ORDER BY d.dated_utc, d.id",
             list(NEWS_LABELS),
         )
+
+    def news_documents(self, ids: list[int]) -> list[dict[str, Any]]:
+        """These news items with their text and flags, oldest first."""
+        found = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found += self._rows(
+                "SELECT id, url, source, lang, title, text, published_at, dated_utc, topics, "
+                f"version, rules_version FROM documents WHERE id IN ({marks})",
+                chunk,
+            )
+        found.sort(key=lambda r: (r["dated_utc"] or "", r["id"]))
+        return [_decode(r, "topics") for r in found]
+
+    def news_refs(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """Legal references of these news items under their current rules."""
+        refs: dict[int, list[dict[str, Any]]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self._rows(
+                "SELECT r.document_id, r.label, r.text, r.field, r.start_char, r.end_char, "
+                "r.attrs FROM legal_refs r JOIN documents d ON d.id = r.document_id AND "
+                f"d.rules_version = r.rules_version WHERE d.id IN ({marks}) "
+                "ORDER BY r.document_id, r.seq",
+                chunk,
+            ):
+                refs.setdefault(r["document_id"], []).append(_decode(r, "attrs"))
+        return refs
+
+    def mark_news_scanned(self, rows: list[dict[str, Any]], aliases: int) -> None:
+        """Record that these news items (id, version, rules_version) were read."""
+        now = now_iso()
+        self.db.conn.executemany(
+            "INSERT INTO bill_news_scans (document_id, version, rules_version, aliases, "
+            "scanned_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(document_id) DO UPDATE SET "
+            "version = excluded.version, rules_version = excluded.rules_version, "
+            "aliases = excluded.aliases, scanned_at = excluded.scanned_at",
+            [(r["id"], r["version"], r["rules_version"], aliases, now) for r in rows],
+        )
+
+    def alias_generation(self) -> int:
+        """How far bill_aliases goes (its largest rowid; aliases are never removed)."""
+        return int(
+            self.db.execute("SELECT coalesce(max(rowid), 0) FROM bill_aliases").fetchone()[0]
+        )
+
+    def news_links(self) -> list[dict[str, Any]]:
+        """Every news item linked to a bill, with the item's flags."""
+        rows = self._rows(
+            "SELECT l.bill_id, l.document_id, d.topics FROM bill_documents l "
+            "JOIN documents d ON d.id = l.document_id WHERE l.role = 'news'",
+            [],
+        )
         return [_decode(r, "topics") for r in rows]
+
+    def bill_aliases_since(self, generation: int) -> list[dict[str, Any]]:
+        """Aliases added after `generation` (see alias_generation)."""
+        return self._rows(
+            "SELECT bill_id, kind, value FROM bill_aliases WHERE rowid > ?", [generation]
+        )
 
     def current_refs(self, kinds: tuple[str, ...]) -> dict[int, list[dict[str, Any]]]:
         """Legal references of documents of these kinds, under each one's current rules."""
@@ -107,13 +171,6 @@ class BillsMixin:
             ):
                 found.setdefault(r["document_id"], {})[r["topic"]] = json.loads(r["evidence"])
         return found
-
-    def alerts_ran_before(self) -> bool:
-        """True if an alerts run has finished before (the first run is a baseline)."""
-        row = self.db.execute(
-            "SELECT 1 FROM runs WHERE job = 'alerts' AND status IN ('ok', 'partial') LIMIT 1"
-        ).fetchone()
-        return row is not None
 
     # -- bills: reading --------------------------------------------------------------------
 
