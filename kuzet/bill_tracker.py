@@ -31,7 +31,6 @@ from kuzet.bills import (
     display_title,
     era_problem,
     key_for,
-    ordered,
     title_core,
 )
 from kuzet.documents import now_iso
@@ -395,10 +394,6 @@ class Tracker:
         if former:
             found["other_titles"] = former[:5]
         return found
-
-    def timeline(self, bill_id: int) -> list[dict[str, Any]]:
-        """The bill's events in timeline order."""
-        return ordered(self.events[bill_id])
 
 
 def _days(one: str | None, other: str | None) -> int:

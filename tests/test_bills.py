@@ -415,3 +415,27 @@ def test_a_check_reads_again_only_news_that_may_say_something_new(store: Store) 
     ])  # fmt: skip
     annotate(store)
     assert derive(store).news_read == 1
+
+
+def test_a_locked_database_is_one_clear_error_and_nothing_is_written(
+    store: Store, db_path: Path
+) -> None:
+    import sqlite3
+
+    from kuzet.errors import StoreError
+
+    store.upsert_documents([
+        legislation("https://www.parlam.kz/ru/kurultai/law-projects/3101", FAMILY, "bill_page",
+                    "kurultai", meta={"table_cells": ["21.09.2026", FAMILY, "внесён"]}),
+    ])  # fmt: skip
+    other = sqlite3.connect(db_path)  # another process writing
+    other.execute("BEGIN IMMEDIATE")
+    store.db.conn.execute("PRAGMA busy_timeout = 50")  # fail fast instead of waiting 30 s
+    try:
+        with pytest.raises(StoreError, match=r"busy|locked"):
+            derive(store)
+    finally:
+        other.rollback()
+        other.close()
+    assert bills_of(store) == []
+    assert derive(store).new_bills == 1  # the next check does it

@@ -48,10 +48,18 @@ class BillsMixin:
             raise StoreError(f"database {self.path}: cannot start the bills update: {exc}") from exc
         try:
             yield
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"database {self.path}: the bills update failed: {exc}") from exc
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        try:
+            conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"database {self.path}: the bills update failed: {exc}") from exc
 
     # -- what the tracker reads ------------------------------------------------------------
 
