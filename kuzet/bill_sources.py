@@ -50,12 +50,16 @@ class Observation:
 
 
 def local_date(value: str | None) -> str | None:
-    """The Asia/Almaty calendar date (YYYY-MM-DD) of an ISO timestamp or date."""
+    """The Asia/Almaty calendar date (YYYY-MM-DD) of an ISO timestamp or date; None if
+    `value` is neither."""
     if not value:
         return None
-    if len(value) == 10:
-        return value
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
     if moment.tzinfo is None:
         return moment.date().isoformat()
     return moment.astimezone(_ALMATY).date().isoformat()
@@ -291,7 +295,7 @@ def _legalacts(doc: dict[str, Any], refs: list[dict[str, Any]], rules_: Rules) -
         obs.initiator = f"Government ({body})"
     elif m := re.search(r"(?:Разработчик|Әзірлеуші):\s*([^.\n]{3,120})", head):
         obs.initiator = f"Government ({m.group(1).strip()})"
-    created = meta.get("created") or local_date(doc.get("published_at"))
+    created = local_date(meta.get("created")) or local_date(doc.get("published_at"))
     status = (meta.get("status") or "").lower()
     if not status and re.search(r"публичного обсуждения|жария талқылау", head, re.IGNORECASE):
         status = "публичное обсуждение"

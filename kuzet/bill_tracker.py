@@ -265,6 +265,10 @@ class Tracker:
 
     def merge(self, bill_id: int, claim: Claim) -> dict[str, Any] | None:
         """Add a claim to a bill's timeline: a new event, or evidence for one it has."""
+        if claim.date and not _is_date(claim.date):
+            self.notes.append(f"bill {self.bills[bill_id]['key']}: {claim.stage} dated "
+                              f"{claim.date!r} ignored (not a date; {claim.url})")  # fmt: skip
+            return None
         if claim.date and claim.date > self.today.isoformat():
             log.debug(
                 "bill %s: %s dated %s is in the future: ignored", bill_id, claim.stage, claim.date
@@ -394,6 +398,13 @@ class Tracker:
         if former:
             found["other_titles"] = former[:5]
         return found
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return len(value) == 10 and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _days(one: str | None, other: str | None) -> int:

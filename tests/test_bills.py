@@ -331,6 +331,14 @@ def test_orders_are_not_bills_unless_flagged_and_bad_metadata_is_ignored(store: 
     assert timeline(store, "senate-2999") == []
     assert timeline(store, "kurultai-3998") == []
     assert any("the Senate no longer exists" in line for line in report.lines)
+    # a draft whose list gave a date no one can read: its status still counts, the date not
+    store.upsert_documents([
+        legislation("https://legalacts.egov.kz/npa/view?id=15999", "Проект закона о культуре",
+                    "draft", "legalacts", meta={"type": "Проект закона", "created": "99/99/2026",
+                                                "status": "Публичное обсуждение"}),
+    ])  # fmt: skip
+    derive(store)
+    assert timeline(store, "legalacts-15999") == [(None, "public_discussion")]
 
 
 # -- news ---------------------------------------------------------------------------------
