@@ -235,7 +235,7 @@ def _adilet(group: list[dict[str, Any]], act_id: str | None, rules_: Rules) -> O
     info = next(
         ((d.get("meta") or {}).get("info") for d in group if (d.get("meta") or {}).get("info")), {}
     )
-    info = info or {}
+    info = info if isinstance(info, dict) else {}
     header = next((m for d in group if (m := _LAW_HEADER.match(d.get("head") or ""))), None)
     act_type = (_label(info, leg["adilet_type"]) or ("", ""))[1]
     is_law = (
@@ -334,7 +334,8 @@ def _parliament(doc: dict[str, Any], refs: list[dict[str, Any]], rules_: Rules) 
     if value := norm_id("page", f"{chamber or doc['source']}/{segment}"):
         obs.ids.append(("page", value))
     obs.titles = [(doc.get("lang") or "ru", doc["title"])]
-    cells = [str(c) for c in (doc.get("meta") or {}).get("table_cells", [])]
+    cells = (doc.get("meta") or {}).get("table_cells", [])
+    cells = [str(c) for c in cells] if isinstance(cells, list) else []
     for cell in cells:
         if value := norm_id("registration", cell):
             obs.ids.append(("registration", value))

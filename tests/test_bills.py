@@ -312,6 +312,10 @@ def test_orders_are_not_bills_unless_flagged_and_bad_metadata_is_ignored(store: 
         legislation("https://www.parlam.kz/ru/kurultai/law-projects/3999", "О пчеловодстве",
                     "bill_page", "kurultai",
                     meta={"table_cells": ["31.02.2026", 17, None, "??"], "files": "x"}),
+        legislation("https://www.parlam.kz/ru/kurultai/law-projects/3997", "О музеях",
+                    "bill_page", "kurultai", meta={"table_cells": "07.10.2026 первое чтение"}),
+        legislation("https://adilet.zan.kz/rus/docs/Z2600000776", "О музеях и выставках",
+                    "law", "adilet", meta={"doc_id": "Z2600000776", "info": ["Статус"]}),
         legislation("https://adilet.zan.kz/rus/docs/Z2600000777", "О пчеловодстве", "law",
                     "adilet", meta={"doc_id": "Z2600000777", "info": {"Дата принятия": "вчера",
                                     "Статус": ""}, "revised_at": "not a date"}),
@@ -328,6 +332,8 @@ def test_orders_are_not_bills_unless_flagged_and_bad_metadata_is_ignored(store: 
     assert "legalacts-15101" not in keys
     assert {"kurultai-3999", "senate-2999", "kurultai-3998"} <= keys
     assert timeline(store, "kurultai-3999") == []
+    assert timeline(store, "kurultai-3997") == []
+    assert timeline(store, "Z2600000776") == []
     assert timeline(store, "senate-2999") == []
     assert timeline(store, "kurultai-3998") == []
     assert any("the Senate no longer exists" in line for line in report.lines)

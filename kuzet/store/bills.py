@@ -73,7 +73,11 @@ class BillsMixin:
             f"FROM documents WHERE kind IN ({marks}) ORDER BY dated_utc, id",
             list(LEGISLATION_KINDS),
         )
-        return [_decode(r, "meta", "topics") for r in rows]
+        for r in rows:
+            _decode(r, "meta", "topics")
+            r["meta"] = r["meta"] if isinstance(r["meta"], dict) else {}
+            r["topics"] = r["topics"] if isinstance(r["topics"], list) else []
+        return rows
 
     def news_to_scan(self) -> list[dict[str, Any]]:
         """News with an id, number, law title or stage phrase under its current rules, with
