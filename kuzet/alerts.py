@@ -53,6 +53,7 @@ class AlertsReport:
     relevant: int = 0
     subjects: list[str] = field(default_factory=list)
     news_read: int = 0  # news items read (again): new, changed, or naming a bill that is new
+    notes: list[str] = field(default_factory=list)  # source statements ignored, and why
 
 
 def check_alerts(
@@ -88,7 +89,14 @@ def run_alerts(
         if run_id is not None:
             store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
         raise
-    report.lines += tracker.notes
+    report.notes = list(tracker.notes)
+    for note in report.notes:
+        log.info("%s", note)
+    if report.notes:  # the same ones come back at every check: counted here, listed with -v
+        report.lines.append(
+            f"{len(report.notes)} statement(s) in the sources ignored as impossible or "
+            "ambiguous ('kuzet -v alerts' lists them)"
+        )
     report.news_read = tracker.news_read
     if run_id is not None:
         store.finish_run(run_id, "ok", message=describe(report))
