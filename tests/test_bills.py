@@ -454,3 +454,60 @@ def test_a_locked_database_is_one_clear_error_and_nothing_is_written(
         other.close()
     assert bills_of(store) == []
     assert derive(store).new_bills == 1  # the next check does it
+
+
+SOGI_TEXT = (
+    "Поправки запрещают пропаганду нетрадиционной сексуальной ориентации и ЛГБТ-пропаганду в "
+    "школах; правозащитники говорят о дискриминации геев."
+)
+
+
+def kurultai_page(n: int, cells: list[str], title: str = FAMILY) -> NewDocument:
+    url = f"https://www.parlam.kz/ru/kurultai/law-projects/{n}"
+    meta = {"table_cells": cells}
+    return legislation(url, title, "bill_page", "kurultai", text=SOGI_TEXT, meta=meta)
+
+
+def test_older_history_is_recorded_but_only_new_moves_are_mailed(store: Store) -> None:
+    store.upsert_documents([kurultai_page(3101, ["07.10.2026", FAMILY, "первое чтение"])])
+    annotate(store)
+    assert derive(store).subjects == ["Kuzet now follows 1 bill"]  # the first relevant bill
+    # an older stage comes to light (the Kazakh page): recorded as history, no mail
+    store.upsert_documents([
+        legislation("https://www.parlam.kz/kk/kurultai/law-projects/3101", "Отбасын қорғау",
+                    "bill_page", "kurultai", lang="kk",
+                    meta={"table_cells": ["21.09.2026", "Отбасын қорғау", "енгізілді"]}),
+    ])  # fmt: skip
+    annotate(store)
+    assert derive(store).queued == 0
+    # the bill moves on: one alert
+    store.upsert_documents([kurultai_page(3101, ["28.10.2026", FAMILY, "второе чтение"])])
+    annotate(store)
+    moved = derive(store)
+    assert moved.subjects == [
+        "Kuzet: approved in second reading (2026-10-28) — По вопросам защиты семьи и детей"
+    ]
+    marks = [(e["stage"], e["alert"]) for e in bill_report.bill_details(store, "kurultai-3101")
+             ["timeline"]]  # fmt: skip
+    assert marks == [("introduced", "history"), ("first_reading", "baseline"),
+                     ("second_reading", "alert")]  # fmt: skip
+    # a relevant bill whose every move is older than [alerts] max_age_days (180): no mail
+    store.upsert_documents([
+        kurultai_page(3050, ["12.01.2026", "О семейных ценностях", "первое чтение"],
+                      title="О семейных ценностях"),
+    ])  # fmt: skip
+    annotate(store)
+    assert derive(store).queued == 0
+    old = bill_report.bill_details(store, "kurultai-3050")
+    assert old["announced"] == "history"
+    assert [e["alert"] for e in old["timeline"]] == ["history"]
+    # while a new relevant bill with a recent move gets its own alert, with its timeline
+    store.upsert_documents([
+        kurultai_page(3060, ["25.11.2026", "О защите детей в интернете", "внесён в Курултай"],
+                      title="О защите детей в интернете"),
+    ])  # fmt: skip
+    annotate(store)
+    (subject,) = derive(store).subjects
+    assert subject == (
+        "Kuzet: new bill (sogi) — О защите детей в интернете — introduced in Parliament, 2026-11-25"
+    )
