@@ -54,8 +54,30 @@ demo: $(STAMP)  ## the whole pipeline on the bundled offline sample
 
 # The later stages of the demo, each its own target (run by `make demo`, in this order).
 
+demo-bills: export KUZET_ALERT_TO = policy-team@example.org
 demo-bills: $(STAMP)  ## bills followed through their stages, alerts in the outbox
-	@true
+	@echo "--- bills: derive bills and stages from the stored documents and queue alerts"
+	@echo "    (the first relevant bills found are summed up in one mail, not one mail each)"
+	$(KUZET) alerts
+	@echo "--- bills that concern our topics, latest move first"
+	$(KUZET) bills list
+	@echo "--- follow a bill by hand whatever its topics; its timeline"
+	$(KUZET) bills track kurultai-3002
+	$(KUZET) bills show kurultai-3002
+	@echo "--- the bill sequence (data/sample/steps): the sample sites step by step, a check after each"
+	@for n in 1 2 3 4 5 6 7; do \
+	  echo "--- step $$n: $$(sed -n "/^n = $$n$$/,/^what/s/^what = \"\(.*\)\"$$/\1/p" data/sample/steps/steps.toml)"; \
+	  $(KUZET) crawl --sample --step $$n legalacts kurultai akorda adilet kazinform > /dev/null || exit 1; \
+	  $(KUZET) annotate 2> /dev/null > /dev/null || exit 1; \
+	  $(KUZET) alerts || exit 1; \
+	done
+	@echo "--- the same check again: nothing new, nothing queued"
+	$(KUZET) alerts
+	@echo "--- the bill's timeline: one alert per step"
+	$(KUZET) bills show legalacts-15210
+	@echo "--- deliver: no mail server configured, so .eml files (a second 'make demo' sends none)"
+	$(KUZET) outbox send
+	ls -1 $(KUZET_VAR)/outbox/
 
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Self
 
@@ -92,11 +93,16 @@ class SkipUnchangedPipeline:
             self._drop("duplicates", f"duplicate (same text as {self.seen_texts[key]}): {url}")
         self.seen_urls.add(url)
         self.seen_texts[key] = url
-        if self.store.stored_sha(url) == sha:
+        if self.store.stored_sha(url) == sha and self._same_meta(url, a.get("meta") or {}):
             self._drop("unchanged", f"unchanged (same URL and content hash): {url}")
         if other := self.store.same_text_url(a["source"], sha, url):
             self._drop("duplicates", f"duplicate (same text stored as {other}): {url}")
         return item
+
+    def _same_meta(self, url: str, meta: dict[str, Any]) -> bool:
+        """True unless the source's facts changed (a bill's table row moved to a new stage
+        while its page reads the same): those go on to the store, which updates them."""
+        return not meta or self.store.stored_meta(url) == json.dumps(meta, ensure_ascii=False)
 
     def _drop(self, stat: str, message: str) -> None:
         self.stats.inc_value(f"kuzet/{stat}")

@@ -385,6 +385,6 @@ def main() -> None:
     cli(prog_name="kuzet")
 
 
-# Other commands (crawl, sources, archive, sample; outbox; run, status, schedule; digest)
-# register themselves on `cli`.
-from kuzet import cli_crawl, cli_digest, cli_mail, cli_ops  # noqa: E402, F401
+# Other commands (crawl, sources, archive, sample; outbox; bills, alerts; digest; run, status,
+# schedule) register themselves on `cli`.
+from kuzet import cli_bills, cli_crawl, cli_digest, cli_mail, cli_ops  # noqa: E402, F401

@@ -21,20 +21,28 @@ from kuzet.config import load_sources
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option("--sample", is_flag=True, help="Crawl the offline sample sites instead.")
+@click.option(
+    "--step",
+    type=click.IntRange(0),
+    default=0,
+    help="With --sample: the sites as they are at this step of the bill sequence.",
+)
 @db_option()
-def crawl(sources: tuple[str, ...], sample: bool) -> None:
+def crawl(sources: tuple[str, ...], sample: bool, step: int) -> None:
     """Crawl the named sources (default: every enabled one) and print one line per source.
 
     With --sample, a sample server is started on a free loopback port and every source is
-    fetched from it. Pages that fail are recorded in the runs table; the crawl goes on.
+    fetched from it; --step N shows the sample sites as they are at step N of the bill
+    sequence (data/sample/steps/). Pages that fail are recorded in the runs table; the crawl
+    goes on.
 
-    Example: kuzet crawl --sample   or   kuzet crawl adilet vlast
+    Example: kuzet crawl --sample   or   kuzet crawl adilet   or   kuzet crawl --sample --step 3
     """
     with open_store(create=True) as store:
         path = store.path
     verbose = logging.getLogger().level <= logging.INFO
     report = crawling.crawl(
-        path, sources, sample=sample, log_level="INFO" if verbose else "CRITICAL"
+        path, sources, sample=sample, log_level="INFO" if verbose else "CRITICAL", step=step
     )
     _print_runs(report.runs)
 
@@ -165,12 +173,13 @@ def sample() -> None:
 
 @sample.command("serve")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
-def sample_serve(port: int) -> None:
+@click.option("--step", type=click.IntRange(0), default=0, help="Step of the bill sequence.")
+def sample_serve(port: int, step: int) -> None:
     """Serve data/sample/sites on 127.0.0.1 until interrupted (also usable as an HTTP proxy).
 
     Example: kuzet sample serve   (then open http://127.0.0.1:8765/vlast.kz/rss)
     """
-    with crawling.sample_server(port) as url:
+    with crawling.sample_server(port, step) as url:
         click.echo(f"sample sites at {url}/<host>/<path>, or use {url} as HTTP proxy; Ctrl-C stops")
         try:
             while True:

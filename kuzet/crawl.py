@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from kuzet.config import load_sources
 from kuzet.errors import CrawlError, DatabaseNotFoundError
-from kuzet.sample_server import SampleServer
+from kuzet.sample_server import SampleServer, check_step
 from kuzet.store import Store
 
 log = logging.getLogger(__name__)
@@ -56,20 +56,28 @@ def crawl(
     kill_grace: float = 15.0,
     stop: threading.Event | None = None,
     log_output: bool = False,
+    step: int = 0,
 ) -> CrawlReport:
     """Crawl the named sources (or every enabled one) into `db`, in a subprocess.
 
     With `sample`, a sample server is started on a free loopback port for the crawl and every
-    request goes to it. With `time_limit` (seconds), a crawl running longer is stopped and its
+    request goes to it; `step` (sample only) serves the sites as they are at that step of the
+    bill sequence. With `time_limit` (seconds), a crawl running longer is stopped and its
     unfinished sources recorded as failed; setting `stop` does the same at once (the scheduler
     is shutting down). With `log_output`, the crawl's output goes to this module's logger
     instead of straight to stderr. Returns the runs rows written.
     """
     names = tuple(names)
     selected = [s.id for s in load_sources().select(list(names))]  # unknown names fail early
+    if step and not sample:
+        raise CrawlError("--step needs --sample: steps exist only in the offline sample")
+    try:
+        check_step(step)
+    except ValueError as exc:
+        raise CrawlError(str(exc)) from exc
     with Store.open(db) as store:
         before = max((r["id"] for r in store.run_rows()), default=0)
-    server = SampleServer() if sample else nullcontext(None)
+    server = SampleServer(step=step) if sample else nullcontext(None)
     with server as proxy:
         cmd = [sys.executable, "-m", "crawler.run", "--db", str(db), "--log-level", log_level]
         cmd += [*(["--sample-proxy", proxy] if proxy else []), *names]
@@ -214,7 +222,11 @@ def sources_overview(db: Path | None) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def sample_server(port: int = 0) -> Iterator[str]:
-    """A running sample server; yields its base URL."""
-    with SampleServer(port) as url:
+def sample_server(port: int = 0, step: int = 0) -> Iterator[str]:
+    """A running sample server (at `step` of the bill sequence); yields its base URL."""
+    try:
+        server = SampleServer(port, step=step)
+    except ValueError as exc:
+        raise CrawlError(str(exc)) from exc
+    with server as url:
         yield url

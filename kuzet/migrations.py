@@ -218,6 +218,44 @@ def outbox_raw(db: Database) -> None:
 
 # -- issue 5 (bills, alerts) migrations: add below, in order -----------------------------
 
+_BILLS = [
+    "ALTER TABLE bills ADD COLUMN announced TEXT",
+    "ALTER TABLE bills ADD COLUMN announced_at TEXT",
+    "ALTER TABLE bill_events ADD COLUMN alert TEXT",
+    "CREATE INDEX bill_events_bill ON bill_events(bill_id, event_date)",
+    """CREATE TABLE bill_aliases (
+        bill_id INTEGER NOT NULL REFERENCES bills(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (kind, value, bill_id)
+    )""",
+    "CREATE INDEX bill_aliases_bill ON bill_aliases(bill_id)",
+    """CREATE TABLE bill_documents (
+        bill_id INTEGER NOT NULL REFERENCES bills(id) ON DELETE CASCADE,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('source', 'news')),
+        matched_by TEXT NOT NULL,
+        linked_at TEXT NOT NULL,
+        PRIMARY KEY (bill_id, document_id)
+    )""",
+    "CREATE INDEX bill_documents_document ON bill_documents(document_id)",
+    """CREATE TABLE bill_news_scans (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        rules_version TEXT NOT NULL,
+        aliases INTEGER NOT NULL,
+        scanned_at TEXT NOT NULL
+    )""",
+]
+
+
+@migrations(name="0005_bills")
+def bills(db: Database) -> None:
+    """Bill identity (aliases), the documents about each bill, what was alerted, news read."""
+    for statement in _BILLS:
+        db.execute(statement)
+
+
 # -- issue 6 (digest) migrations: add below, in order ------------------------------------
 
 _CLUSTERS = [
@@ -237,7 +275,7 @@ _CLUSTERS = [
 ]
 
 
-@migrations(name="0005_clusters")
+@migrations(name="0006_clusters")
 def clusters(db: Database) -> None:
     """Story clusters (near-duplicate and syndicated articles) and their MinHash LSH index."""
     for statement in _CLUSTERS:

@@ -5,6 +5,10 @@ to it, and it answers from `data/sample/sites/vlast.kz/rss.xml`. A browser can u
 prefixes instead: `http://127.0.0.1:PORT/vlast.kz/rss`. Pathological answers (slow, huge,
 gzip bomb, redirect loop, 404/500/503, windows-1251 without charset) are listed in
 `data/sample/generated.toml` and generated at request time, never stored.
+
+Sites can also change between crawls: *step* N of the bill sequence (`data/sample/steps/`, see
+`steps.toml` there) serves a page from `steps/N/<host>/…` if it is there, else from step N-1,
+…, step 1, else from `sites/<host>/…`, so each step holds only the pages that change in it.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class SampleSites:
 
     root: Path = SAMPLE_DIR
     slow_seconds: float = 6.0
+    step: int = 0
     routes: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -72,20 +77,15 @@ class SampleSites:
         return (self.root / "sites" / host).is_dir()
 
     def file_for(self, host: str, path: str) -> Path | None:
-        """The stored file answering `path` on `host` (see README: sample sites)."""
-        site = (self.root / "sites" / host).resolve()
-        rel = path.lstrip("/").replace("?", "@")
-        base = (site / rel).resolve()
-        if not base.is_relative_to(site):
-            return None
-        names = [base, *(base.with_name(base.name + ext) for ext in (".xml", ".html"))]
-        names += [base / "index.xml", base / "index.html"]
-        found = next((n for n in names if n.is_file()), None)
-        if found is None and "?" in path:  # like real sites, ignore unknown query parameters
+        """The stored file answering `path` on `host` (see README: sample sites), looked for in
+        the steps up to `step` (latest first), then in the sites."""
+        layers = [self.root / "steps" / str(n) / host for n in range(self.step, 0, -1)]
+        for site in [*layers, self.root / "sites" / host]:
+            if (found := _file_in(site.resolve(), path)) is not None:
+                return found
+        if "?" in path:  # like real sites, ignore unknown query parameters
             return self.file_for(host, path.split("?", 1)[0])
-        if found is not None and not found.resolve().is_relative_to(site):
-            return None  # a link leading out of the site
-        return found
+        return None
 
     def hit(self, key: str) -> int:
         """Count a request for `key`; returns how many came before."""
@@ -101,6 +101,35 @@ class SampleSites:
             chunk = b"\0" * (1 << 20)
             self._bomb = b"".join(comp.compress(chunk) for _ in range(100)) + comp.flush()
         return self._bomb
+
+
+def _file_in(site: Path, path: str) -> Path | None:
+    """The file under `site` that answers `path`: as is, + .xml / .html, or an index file."""
+    rel = path.lstrip("/").replace("?", "@")
+    base = (site / rel).resolve()
+    if not base.is_relative_to(site):
+        return None
+    names = [base, *(base.with_name(base.name + ext) for ext in (".xml", ".html"))]
+    names += [base / "index.xml", base / "index.html"]
+    # a symlink leading out of the site is not served
+    return next((n for n in names if n.is_file() and n.resolve().is_relative_to(site)), None)
+
+
+def available_steps(root: Path | None = None) -> list[int]:
+    """The steps of the bill sequence in the sample (`data/sample/steps/<N>/`), in order."""
+    folder = (root or sample_dir()) / "steps"
+    if not folder.is_dir():
+        return []
+    return sorted(int(p.name) for p in folder.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def check_step(step: int, root: Path | None = None) -> int:
+    """`step` if the sample has it (0 = the sites as they are); ValueError naming the choices."""
+    steps = available_steps(root)
+    if step != 0 and step not in steps:
+        have = f"{steps[0]}-{steps[-1]}" if steps else "none"
+        raise ValueError(f"no sample step {step} (the sample has steps {have}; 0 = no step)")
+    return step
 
 
 class SampleHandler(BaseHTTPRequestHandler):
@@ -236,9 +265,12 @@ class SampleHTTPServer(ThreadingHTTPServer):
 class SampleServer:
     """Run the sample sites in a background thread: `with SampleServer() as url: ...`."""
 
-    def __init__(self, port: int = 0, *, slow_seconds: float = 6.0, root: Path | None = None):
+    def __init__(
+        self, port: int = 0, *, slow_seconds: float = 6.0, root: Path | None = None, step: int = 0
+    ):
         root = root or sample_dir()
-        self.httpd = SampleHTTPServer(("127.0.0.1", port), SampleSites(root, slow_seconds))
+        sites = SampleSites(root, slow_seconds, step=check_step(step, root))
+        self.httpd = SampleHTTPServer(("127.0.0.1", port), sites)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
@@ -288,4 +320,4 @@ def bench_article(i: int) -> bytes:
     ).encode()
 
 
-__all__ = ["SampleServer", "SampleSites"]
+__all__ = ["SampleServer", "SampleSites", "available_steps", "check_step"]

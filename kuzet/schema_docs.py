@@ -119,35 +119,90 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "bills": (
-        "Bills followed through Parliament, one row per bill across all sources.",
+        "Bills followed through their stages, one row per bill across all sources (a draft on "
+        "legalacts, its Parliament pages, the signing on akorda, the act on adilet, news). "
+        "Derived by `kuzet alerts`; see README, *Bills and alerts*.",
         {
             "id": "Integer id.",
-            "key": "Stable identity: registration number or adilet id where known.",
-            "title_ru": "Russian title.",
-            "title_kk": "Kazakh title.",
-            "identifiers": "JSON object of identifiers (registration number, adilet id, "
-            "legalacts id).",
-            "initiator": "Who introduced it (government, deputies, President).",
-            "stage": "Current stage, from the fixed vocabulary (e.g. `first_reading`, `signed`).",
-            "stage_date": "Date the current stage was reached.",
-            "topics": "JSON array of the topics that make it relevant.",
-            "tracked": "1 if followed by hand whatever its topics.",
+            "key": "Stable identity made from the first identifier seen (`Z2500000250`, "
+            "`legalacts-15210`, `kurultai-3101`...); never changes, used in commands and in the "
+            "outbox dedupe keys of its alerts.",
+            "title_ru": "Russian title, from the most official source that gave one (adilet, then "
+            "Parliament, legalacts, akorda).",
+            "title_kk": "Kazakh title (adilet's Kazakh page, or a Kazakh bill page).",
+            "identifiers": "JSON object: `adilet` ids, `legalacts` ids, `registration` numbers "
+            "(Senate `С-412`), law `number`s (`312-VIII`), Parliament and akorda `page`s, and "
+            "`other_titles` the bill also had (a renamed bill).",
+            "initiator": "Who introduced it: `Government` (with the drafting ministry), "
+            "`deputies` or `President`.",
+            "stage": "Current stage, from the fixed vocabulary (e.g. `first_reading`, `signed`): "
+            "the last event of the timeline by date and process order.",
+            "stage_date": "Date (YYYY-MM-DD) of the current stage; NULL if its source gave none.",
+            "topics": "JSON array of the topics that make it relevant: flags of its own pages, and "
+            "of news items about it and no other bill.",
+            "tracked": "1 if followed by hand (`kuzet bills track`) whatever its topics.",
             "first_seen_at": "When it was first seen (ISO 8601, UTC).",
             "updated_at": "When the row last changed (ISO 8601, UTC).",
+            "announced": "How the bill was first made known once relevant: `alert` (a new-bill "
+            "e-mail), `baseline` (the summary of the first relevant bills found), `tracked` "
+            "(tracked by hand first), `history` (its latest move was older than `[alerts] "
+            "max_age_days`); NULL while not relevant.",
+            "announced_at": "When that happened (ISO 8601, UTC).",
         },
     ),
     "bill_events": (
-        "A bill's timeline: one row per stage reached, with its date and source.",
+        "A bill's timeline: one row per stage reached, with its date and source; a second "
+        "report of the same event is added to its evidence, not stored again.",
         {
             "id": "Integer id.",
             "bill_id": "The bill (bills.id).",
-            "stage": "Stage reached.",
-            "event_date": "Date of the event (ISO 8601), if the source gives one.",
-            "source": "Source id that reported it.",
+            "stage": "Stage reached, from the fixed vocabulary (see README).",
+            "event_date": "Date of the event (YYYY-MM-DD); NULL if no source gave one.",
+            "source": "Source id that reported it (the best-dated report).",
             "document_id": "Document that is the evidence (documents.id), if any.",
             "url": "Page that reported it.",
-            "evidence": "JSON object: the phrase and sentence that showed the stage.",
+            "evidence": "JSON object: `basis` (`table`, `list`, `info`, `phrase`, `text`, "
+            "`index`, `reported`: what gave the date), `origin` (`page` or `news`), the `phrase` "
+            "and `sentence` that showed the stage, and `also`: other reports of it.",
             "recorded_at": "When Kuzet recorded it (ISO 8601, UTC).",
+            "alert": "What was mailed about it: `alert` (its own alert), `new_bill` (in the "
+            "bill's new-bill alert), `baseline` (in the summary of the first relevant bills "
+            "found), `history` (older history, recorded without mail), `quiet` (the bill was not "
+            "followed then).",
+        },
+    ),
+    "bill_aliases": (
+        "What a bill is recognised by: identifiers and title cores (a title without its "
+        "boilerplate, normalised), so that documents from other sources find the same bill.",
+        {
+            "bill_id": "The bill (bills.id).",
+            "kind": "`adilet`, `legalacts`, `registration`, `number`, `page`, or `title_ru` / "
+            "`title_kk` / `title_en` for a title core.",
+            "value": "The identifier in its one written form, or the title core (an amendment "
+            "bill's core is `amend:` and the amended law's core).",
+        },
+    ),
+    "bill_documents": (
+        "The documents about each bill: its own pages (`source`) and news items naming it.",
+        {
+            "bill_id": "The bill (bills.id).",
+            "document_id": "The document (documents.id).",
+            "role": "`source` (a legislation page about this bill) or `news`.",
+            "matched_by": "How the document was recognised: `same document`, an identifier "
+            "(`adilet Z2500000250`), `title`, `law title`, `title in text`, `first seen here`.",
+            "linked_at": "When the link was made (ISO 8601, UTC).",
+        },
+    ),
+    "bill_news_scans": (
+        "Which news items the bill tracker has read, and against which bills: a check reads "
+        "again only news that changed, was re-annotated, or may name a bill that appeared since.",
+        {
+            "document_id": "The news item (documents.id).",
+            "version": "The documents.version read.",
+            "rules_version": "The rules version of the legal references read.",
+            "aliases": "How far bill_aliases went (its largest rowid) when it was read: aliases "
+            "added later are looked for in it at the next check.",
+            "scanned_at": "When (ISO 8601, UTC).",
         },
     ),
     "runs": (

@@ -53,6 +53,7 @@ SPEC: dict[str, dict[str, Key]] = {
     },
     "alerts": {
         "to": Key("addresses", [], "KUZET_ALERT_TO", "recipients of bill alerts"),
+        "max_age_days": Key("int", 180, None, "older moves are recorded, not mailed"),
     },
     "digest": {
         "to": Key("addresses", [], "KUZET_DIGEST_TO", "recipients of the daily digest"),

@@ -100,3 +100,16 @@ def test_duplicates_under_two_urls_are_stored_once(crawler, db_path: Path) -> No
     with Store.open(db_path) as store:
         assert store.count_documents() == 1
     assert crawler.stats.get_value("kuzet/duplicates") == 2
+
+
+def test_same_text_with_new_metadata_updates_the_metadata(crawler, db_path: Path) -> None:
+    row = {"table_cells": ["07.10.2026", "О защите семьи", "первое чтение"]}
+    assert run_all(crawler, item(meta=row)) == ["stored"]
+    assert run_all(crawler, item(meta=row))[0].startswith("unchanged")
+    moved = {"table_cells": ["28.10.2026", "О защите семьи", "второе чтение"]}
+    assert run_all(crawler, item(meta=moved)) == ["stored"]  # the row moved, the page did not
+    with Store.open(db_path) as store:
+        url = "https://vlast.kz/novosti/1-test.html?id=5"
+        assert store.get_document(url)["version"] == 1  # the same text: no new version...
+        assert "второе чтение" in store.stored_meta(url)  # ...but the source's new facts
+    assert run_all(crawler, item(meta=moved))[0].startswith("unchanged")

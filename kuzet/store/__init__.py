@@ -2,12 +2,14 @@
 
 `Store` is assembled from one module per concern: `base` (opening, migrations, documents, runs),
 `queries` (search and look-up), `annotations` (the NLP stage's records), `crawl` (crawler
-bookkeeping), `outbox` (e-mail waiting to be sent), `operations` (the scheduler's run
-bookkeeping), `clusters` (story clusters) and `digest` (what the daily digest reads).
+bookkeeping), `outbox` (e-mail waiting to be sent), `bills` (bills and their timelines),
+`operations` (the scheduler's run bookkeeping), `clusters` (story clusters) and `digest` (what
+the daily digest reads).
 """
 
 from kuzet.store.annotations import AnnotationsMixin
 from kuzet.store.base import BUSY_TIMEOUT_S, SQLITE_HEADER, BaseStore, UpsertCounts
+from kuzet.store.bills import BillsMixin
 from kuzet.store.clusters import ClustersMixin
 from kuzet.store.crawl import CrawlMixin
 from kuzet.store.digest import DigestMixin
@@ -21,6 +23,7 @@ class Store(
     AnnotationsMixin,
     CrawlMixin,
     OutboxMixin,
+    BillsMixin,
     OperationsMixin,
     ClustersMixin,
     DigestMixin,

@@ -192,7 +192,7 @@ class BaseStore:
         """Store documents in one transaction: new URL -> insert; changed text -> new version.
 
         The superseded text is kept in `document_versions`. Loading the same document again
-        changes nothing but corrections to its title, language or publication date.
+        changes nothing but corrections to its title, language, publication date or metadata.
         """
         counts = UpsertCounts()
         with self._writing():
@@ -206,7 +206,7 @@ class BaseStore:
         now = now_iso()
         old = self.db.execute(
             "SELECT id, sha256, version, title, text, published_at, fetched_at, lang, "
-            "warc_file, warc_offset, payload_sha256 FROM documents WHERE url = ?",
+            "warc_file, warc_offset, payload_sha256, meta FROM documents WHERE url = ?",
             [doc.url],
         ).fetchone()
         evidence = [json.dumps(doc.meta, ensure_ascii=False), *_archive_ref(doc)]
@@ -231,17 +231,21 @@ class BaseStore:
                 ],
             )
             return "new"
-        doc_id, sha, version, title, text, published_at, fetched_at, lang, *old_ref = old
+        doc_id, sha, version, title, text, published_at, fetched_at, lang, *old_ref, meta = old
         if sha == doc.sha256:
-            if (title, published_at, lang) != (
+            # the same text: corrections to title, date, language, and the source's facts
+            # (a bill's table row can move to a new stage while its page reads the same)
+            new_meta = evidence[0] if doc.meta else meta
+            if (title, published_at, lang, meta) != (
                 doc.title,
                 doc.published_at or published_at,
                 doc.lang or lang,
+                new_meta,
             ):
                 self.db.execute(
                     "UPDATE documents SET title = ?, published_at = coalesce(?, published_at), "
-                    "lang = coalesce(?, lang), updated_at = ? WHERE id = ?",
-                    [doc.title, doc.published_at, doc.lang, now, doc_id],
+                    "lang = coalesce(?, lang), meta = ?, updated_at = ? WHERE id = ?",
+                    [doc.title, doc.published_at, doc.lang, new_meta, now, doc_id],
                 )
             return "unchanged"
         self.db.execute(

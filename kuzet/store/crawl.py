@@ -25,6 +25,11 @@ class CrawlMixin:
         row = self.db.execute("SELECT sha256 FROM documents WHERE url = ?", [url]).fetchone()
         return row[0] if row else None
 
+    def stored_meta(self, url: str) -> str | None:
+        """The metadata (JSON text) stored with the current version at `url`, if any."""
+        row = self.db.execute("SELECT meta FROM documents WHERE url = ?", [url]).fetchone()
+        return row[0] if row else None
+
     def same_text_url(self, source: str, sha256: str, url: str) -> str | None:
         """Another URL of `source` whose current text has this hash (a duplicate), if any."""
         row = self.db.execute(
