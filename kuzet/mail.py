@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import quopri
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -106,9 +107,9 @@ def build(out: Outgoing, settings: Settings, *, message_id: str, date: datetime)
     msg["X-Kuzet-Kind"] = out.kind
     for name, value in out.headers.items():
         msg[one_line(name, 60)] = one_line(value, 500)
-    msg.set_content(out.text, cte="quoted-printable")
+    msg.set_content(out.text, cte=_transfer_encoding(out.text))
     if out.html is not None:
-        msg.add_alternative(out.html, subtype="html", cte="quoted-printable")
+        msg.add_alternative(out.html, subtype="html", cte=_transfer_encoding(out.html))
         html_part = msg.get_payload()[1]
         for image in out.images:
             html_part.add_related(
@@ -120,6 +121,13 @@ def build(out: Outgoing, settings: Settings, *, message_id: str, date: datetime)
                 disposition="inline",
             )
     return msg.as_bytes()
+
+
+def _transfer_encoding(text: str) -> str:
+    """The shorter of quoted-printable and base64 for `text` (Cyrillic triples in QP)."""
+    data = text.encode("utf-8", "surrogateescape")
+    qp = len(quopri.encodestring(data))
+    return "base64" if (len(data) + 2) // 3 * 4 * 77 // 76 < qp else "quoted-printable"
 
 
 def _address(value: str) -> Address:
