@@ -107,5 +107,11 @@ def retry(ids: tuple[int, ...]) -> None:
     Example: kuzet outbox retry   or   kuzet outbox retry 4 7
     """
     with open_store() as store:
+        for message_id in ids:
+            row = store.outbox_message(message_id)
+            if row is None:
+                raise NotFoundError(f"no outbox message {message_id}")
+            if row["status"] == "sent":
+                raise NotFoundError(f"outbox message {message_id} was sent already")
         n = store.retry_messages(list(ids) or None)
     click.echo(f"{n} message{'s' if n != 1 else ''} queued again")

@@ -27,6 +27,7 @@ class SourceHealth:
     last_run: dict[str, Any] | None
     bad_in_a_row: int
     stale: bool
+    #: Documents first stored in the last 7 days (by when Kuzet stored them).
     docs_7d: int
     #: When the current streak of bad crawls began (its first run's start), if any.
     bad_since: str | None = None

@@ -14,12 +14,16 @@ failed, never deleted: `kuzet outbox retry` queues it again.
 
 from __future__ import annotations
 
+import email
+import fcntl
 import hashlib
 import json
 import logging
 import quopri
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
@@ -36,6 +40,9 @@ from kuzet.store import Store
 log = logging.getLogger(__name__)
 
 KINDS = ("alert", "digest", "ops")
+#: The settings section whose `to` list receives each kind of message.
+RECIPIENTS_SECTION = {"alert": "alerts", "digest": "digest", "ops": "operations"}
+_WIRE_POLICY = SMTP_POLICY.clone(max_line_length=998)
 SUBJECT_MAX = 200
 
 
@@ -120,7 +127,10 @@ def build(out: Outgoing, settings: Settings, *, message_id: str, date: datetime)
                 filename=image.filename,
                 disposition="inline",
             )
-    return msg.as_bytes()
+    # Headers are folded only past 998 characters: Python 3.11's folding at 78 can put the
+    # space between two encoded words, where decoders drop it (CPython gh-144156). Body
+    # lines stay short: base64 and quoted-printable wrap at 76.
+    return msg.as_bytes(policy=_WIRE_POLICY)
 
 
 def _transfer_encoding(text: str) -> str:
@@ -174,19 +184,64 @@ def send_pending(
     now: datetime | None = None,
     limit: int | None = None,
 ) -> SendReport:
-    """Deliver every pending message that is due: over SMTP, or as .eml files without a server."""
+    """Deliver every pending message that is due: over SMTP, or as .eml files without a server.
+
+    One sender at a time per database (an exclusive lock on `<db>.outbox.lock`): a second one
+    waits, then finds the messages sent. A message queued without recipients gets the ones
+    configured for its kind now; with none configured it waits for a retry.
+    """
     settings = settings or load_settings()
     now = now or datetime.now(UTC)
-    due = store.due_messages(now.astimezone(UTC).isoformat(), limit)
     report = SendReport()
-    if not due:
-        return report
-    if not settings.mail["host"]:
-        for row in due:
-            _deliver_to_file(store, settings, row, report, now)
-        return report
-    _deliver_over_smtp(store, settings, due, report, now)
+    with _sender_lock(store.path):
+        due = store.due_messages(now.astimezone(UTC).isoformat(), limit)
+        due = [_addressed(store, settings, row, report, now) for row in due]
+        due = [row for row in due if row is not None]
+        if not due:
+            return report
+        if not settings.mail["host"]:
+            for row in due:
+                _deliver_to_file(store, settings, row, report, now)
+            return report
+        _deliver_over_smtp(store, settings, due, report, now)
     return report
+
+
+@contextmanager
+def _sender_lock(db: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `<db>.outbox.lock` (a file of its own: SQLite's locks on the
+    database are never touched) while messages are sent."""
+    path = db.with_name(db.name + ".outbox.lock")
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _addressed(
+    store: Store, settings: Settings, row: dict[str, Any], report: SendReport, now: datetime
+) -> dict[str, Any] | None:
+    """`row` with recipients: as queued, or those now configured for its kind (the message's
+    To: header rewritten and stored); None, with the attempt recorded, when there are none."""
+    if _recipients(row):
+        return row
+    section = RECIPIENTS_SECTION.get(row["kind"], "alerts")
+    recipients = list(settings.sections[section]["to"])
+    if not recipients:
+        if not settings.mail["host"]:
+            return row  # an .eml file for no one in particular is still worth writing
+        env = {"alerts": "KUZET_ALERT_TO", "digest": "KUZET_DIGEST_TO"}.get(section, "KUZET_OPS_TO")
+        error = f"message {row['id']} has no recipients: set [{section}] to or {env}"
+        _failed(store, settings, row, error, report, now)
+        return None
+    msg = email.message_from_bytes(row["raw"], policy=SMTP_POLICY)
+    del msg["To"]
+    msg["To"] = [_address(r) for r in recipients]
+    raw = msg.as_bytes(policy=_WIRE_POLICY)
+    store.set_recipients(row["id"], recipients, raw)
+    return {**row, "recipients": recipients, "raw": raw}
 
 
 def _deliver_to_file(
@@ -225,10 +280,6 @@ def _deliver_over_smtp(
     try:
         for row in due:
             recipients = [check_address(r) for r in _recipients(row)]
-            if not recipients:
-                error = f"message {row['id']} has no recipients (set the {row['kind']} 'to' list)"
-                _failed(store, settings, row, error, report, now, give_up=True)
-                continue
             try:
                 refused = smtp.sendmail(check_address(m["from"]), recipients, row["raw"])
             except smtplib.SMTPServerDisconnected as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import socket
@@ -150,8 +151,10 @@ class SmtpSink:
         password: str | None = None,
         tls: object | None = None,
         implicit_tls: bool = False,
+        delay: float = 0.0,
     ) -> SmtpSink:
-        """Listen; with `password`, require a login as any user with that password."""
+        """Listen; with `password`, require a login as any user with that password; with
+        `delay`, answer each message that many seconds late (a slow server)."""
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
@@ -159,6 +162,8 @@ class SmtpSink:
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                if delay:
+                    await asyncio.sleep(delay)
                 sink.messages.append(
                     (envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
                 )

@@ -63,3 +63,14 @@ def test_a_long_streak_is_counted_from_its_first_run(store: Store) -> None:
     assert health.bad_in_a_row == 5
     assert health.bad_since_run == first["id"] == 2
     assert health.bad_since == first["started_at"]
+
+
+def test_documents_in_the_last_7_days_count_by_when_they_were_stored(store: Store) -> None:
+    from kuzet.documents import NewDocument
+
+    old_news = NewDocument(
+        url="https://vlast.kz/old", text="t", source="vlast", published_at="2020-01-01"
+    )
+    store.upsert_documents([old_news])
+    crawl_run(store, "vlast", "ok", 1)
+    assert by_source(store)["vlast"].docs_7d == 1

@@ -237,3 +237,73 @@ def test_outbox_commands(run: object, db_path: Path, smtp_env: object) -> None:
     assert sent.exit_code == 0
     assert "1 sent" in sent.output
     assert len(smtp_env.messages) == 1
+
+
+def test_long_cyrillic_subjects_decode_to_what_was_queued() -> None:
+    text = (
+        "По вопросам защиты семьи и детей и запрета пропаганды нетрадиционных сексуальных "
+        "отношений — Қазақстан Республикасының кейбір заңнамалық актілеріне отбасы мен "
+        "балаларды қорғау мәселелері бойынша өзгерістер енгізу туралы"
+    )
+    settings = load_settings()
+    now = datetime.now(UTC)
+    for cut in range(40, len(text), 3):  # every length folds differently
+        subject = "Kuzet: approved in second reading (2026-10-28) — " + text[:cut]
+        raw = mail.build(outgoing(subject=subject), settings, message_id="<a@b>", date=now)
+        assert parse(raw)["Subject"] == mail.one_line(subject), cut
+        assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+def test_two_senders_at_once_deliver_each_message_once(db_path: Path, smtp_env: object) -> None:
+    import threading
+
+    smtp_env.start(delay=0.5)
+    with Store.open(db_path) as store:
+        for i in range(3):
+            mail.queue(store, outgoing(f"alert:{i}"))
+    reports: list[mail.SendReport] = []
+
+    def sender() -> None:
+        with Store.open(db_path) as own:
+            reports.append(mail.send_pending(own))
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(r.sent for r in reports) == [0, 3]
+    ids = [parse(raw)["Message-ID"] for _s, _r, raw in smtp_env.messages]
+    assert len(ids) == 3
+    assert len(set(ids)) == 3
+
+
+def test_recipients_configured_after_queueing_are_used(
+    store: Store, smtp_env: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env.start()
+    mail.queue(store, outgoing(recipients=[]))
+    waiting = mail.send_pending(store)
+    assert waiting.deferred == 1
+    assert "set [alerts] to or KUZET_ALERT_TO" in waiting.errors[0]
+    assert store.outbox_rows()[0]["status"] == "pending"
+    monkeypatch.setenv("KUZET_ALERT_TO", "Policy Team <team@example.org>")
+    sent = mail.send_pending(store, now=datetime.now(UTC) + timedelta(hours=1))
+    assert sent.sent == 1
+    _sender, rcpts, raw = smtp_env.messages[0]
+    assert rcpts == ["team@example.org"]
+    assert parse(raw)["To"] == "Policy Team <team@example.org>"
+    assert parse(raw)["Message-ID"] == store.outbox_rows()[0]["message_id"]
+    assert store.outbox_rows()[0]["recipients"] == ["Policy Team <team@example.org>"]
+
+
+def test_retry_names_unknown_and_sent_messages(run: object, db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        mail.queue(store, outgoing())
+    assert run("outbox", "send").exit_code == 0  # written as an .eml: sent
+    unknown = run("outbox", "retry", "99")
+    assert unknown.exit_code == 1
+    assert "no outbox message 99" in unknown.output
+    sent = run("outbox", "retry", "1")
+    assert sent.exit_code == 1
+    assert "was sent already" in sent.output

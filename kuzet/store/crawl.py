@@ -103,10 +103,16 @@ class CrawlMixin:
         return out
 
     def documents_per_source(self, since_utc: str) -> dict[str, int]:
-        """How many documents each source holds dated on or after `since_utc`."""
+        """How many documents each source brought in (first stored) since `since_utc`.
+
+        By when Kuzet stored them, not by their publication date: a source that answers with
+        last month's articles is alive; the index on first_seen_at keeps this a range scan.
+        """
+        since = since_utc.replace("Z", "+00:00")
         rows = self.db.execute(
-            "SELECT source, count(*) FROM documents WHERE dated_utc >= ? GROUP BY source",
-            [since_utc],
+            "SELECT source, count(*) FROM documents INDEXED BY documents_first_seen "
+            "WHERE first_seen_at >= ? GROUP BY source",
+            [since],
         )
         return {source: int(n) for source, n in rows}
 

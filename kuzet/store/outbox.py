@@ -55,6 +55,14 @@ class OutboxMixin:
             [now, -1 if limit is None else limit],
         )
 
+    def set_recipients(self, message_id: int, recipients: list[str], raw: bytes) -> None:
+        """Give a message queued without recipients its recipients and rewritten bytes."""
+        with self._writing():
+            self.db.execute(
+                "UPDATE outbox SET recipients = ?, raw = ? WHERE id = ? AND status != 'sent'",
+                [json.dumps(recipients), raw, message_id],
+            )
+
     def mark_sent(self, message_id: int, via: str) -> None:
         """Record that the server accepted the message (or its file was written)."""
         with self._writing():
