@@ -1,9 +1,11 @@
 """Kuzet's scheduler: every job of the pipeline on APScheduler 3.x, left running for months.
 
-`python scheduler.py [--db PATH] [--sample] [--once]` is `kuzet run`. `build_scheduler()`
-returns the configured, unstarted BlockingScheduler (Asia/Almaty): one crawl job per enabled
-source on its cron schedule from data/sources.toml, annotation, the alerts check (which also
-sends what is due) and the daily digest, from data/settings.toml `[scheduler]` and `[digest]`.
+`python scheduler.py [--db PATH] [--sample] [--once] [--every SECONDS]` is `kuzet run`.
+`build_scheduler()` returns the configured, unstarted BlockingScheduler (Asia/Almaty): one crawl
+job per enabled source on its cron schedule from data/sources.toml, annotation, the alerts check
+(which also sends what is due) and the daily digest, from data/settings.toml `[scheduler]` and
+`[digest]`. With `every` (`--every`, sample sites only) every job runs every so many seconds
+instead: the whole schedule, accelerated, to watch it work.
 
 Jobs run one at a time (a thread pool of one worker): SQLite has one writer at a time, and a
 crawl is a subprocess that writes too. On start the scheduler takes a lock next to the database
@@ -110,21 +112,29 @@ def build_scheduler(
     sources: SourcesConfig | None = None,
     now: datetime | None = None,
     catch_up: bool = False,
+    every: int | None = None,
 ) -> BlockingScheduler:
     """The configured, unstarted scheduler with every job.
 
     `now` (default: the current time) anchors the interval jobs. With `catch_up`, a `catch-up`
     job runs as soon as the scheduler starts: one cycle in pipeline order, crawling only the
     sources whose scheduled crawl was missed (read from the database; see `missed_crawls`).
+    A `now` given here is also the catch-up's clock for the digest (which days are due).
+    With `every` (seconds), every job runs at that interval instead of its configured time.
     """
     settings = settings or load_settings()
     sources = sources or load_sources()
+    fixed_now = now
     now = (now or datetime.now(TZ)).astimezone(TZ)
     db = str(db or default_db_path())
     options = settings.scheduler
     for key in ("alerts_every_minutes", "annotate_every_minutes"):
         if options[key] < 1:
             raise ConfigError(f"[scheduler] {key} must be at least 1 (got {options[key]})")
+    if every is not None and every < 1:
+        raise ConfigError(
+            f"the accelerated interval (--every) must be at least 1 second, not {every}"
+        )
     scheduler = BlockingScheduler(
         timezone=TZ, executors={"default": ThreadPoolExecutor(max_workers=1)}
     )
@@ -138,27 +148,31 @@ def build_scheduler(
         ("annotate", jobs.annotate_job, options["annotate_every_minutes"], "annotate pending"),
         ("alerts", jobs.alerts_job, options["alerts_every_minutes"], "check alerts, send mail"),
     ):
-        trigger = IntervalTrigger(
-            minutes=minutes, start_date=now + timedelta(minutes=minutes), timezone=TZ
-        )
-        name = f"{what}, every {minutes} min"
+        if every:
+            trigger, name = _every(every, now), f"{what}, every {every} s"
+        else:
+            trigger = IntervalTrigger(
+                minutes=minutes, start_date=now + timedelta(minutes=minutes), timezone=TZ
+            )
+            name = f"{what}, every {minutes} min"
         scheduler.add_job(func, trigger, args=[db], id=job_id, name=name, **common)
     hour, minute = settings.digest["time"].split(":")
-    scheduler.add_job(
-        jobs.digest_job,
-        CronTrigger(hour=int(hour), minute=int(minute), timezone=TZ),
-        args=[db],
-        id="digest",
-        name=f"digest of the day before, daily at {settings.digest['time']}",
-        **common,
-    )
+    trigger = CronTrigger(hour=int(hour), minute=int(minute), timezone=TZ)
+    name = f"digest of the day before, daily at {settings.digest['time']}"
+    if every:
+        trigger, name = _every(every, now), f"digest of each day due, every {every} s"
+    scheduler.add_job(jobs.digest_job, trigger, args=[db], id="digest", name=name, **common)
     for source in sources.select():
+        trigger = cron_trigger(source.schedule, where=f"source {source.id!r}")
+        when = f"cron '{source.schedule}'"
+        if every:
+            trigger, when = _every(every, now), f"every {every} s"
         scheduler.add_job(
             jobs.crawl_job,
-            cron_trigger(source.schedule, where=f"source {source.id!r}"),
+            trigger,
             args=[db, source.id, sample],
             id=f"crawl:{source.id}",
-            name=f"crawl {source.id}, cron '{source.schedule}'",
+            name=f"crawl {source.id}, {when}",
             **common,
         )
     scheduler.add_listener(
@@ -167,15 +181,23 @@ def build_scheduler(
     if catch_up:
         with Store.open(db) as store:
             last = store.last_runs("crawl")
+        clock = None if fixed_now is None else now.isoformat()
         scheduler.add_job(
             jobs.catch_up_job,
             DateTrigger(run_date=now, timezone=TZ),
-            args=[db, missed_crawls(scheduler, last, now), sample],
+            args=[db, missed_crawls(scheduler, last, now), sample, clock],
             id="catch-up",
             name="catch up at start: missed crawls, annotate, health, alerts, digest, mail",
             **common,
         )
     return scheduler
+
+
+def _every(seconds: int, now: datetime) -> IntervalTrigger:
+    """Every `seconds`, the first time `seconds` after `now` (the accelerated schedule)."""
+    return IntervalTrigger(
+        seconds=seconds, start_date=now + timedelta(seconds=seconds), timezone=TZ
+    )
 
 
 def missed_crawls(
@@ -255,25 +277,35 @@ class _Stop(BaseException):
     """Raised in the main thread by SIGTERM or SIGINT to leave the scheduler's loop."""
 
 
-def serve(db: Path, *, sample: bool = False, settings: Settings | None = None) -> None:
-    """Run the scheduler on `db` until SIGTERM or Ctrl-C; refuses if another one runs on it."""
+def serve(
+    db: Path,
+    *,
+    sample: bool = False,
+    settings: Settings | None = None,
+    every: int | None = None,
+) -> None:
+    """Run the scheduler on `db` until SIGTERM or Ctrl-C; refuses if another one runs on it.
+
+    With `every` (seconds), every job runs at that interval instead of its configured time.
+    """
     settings = settings or load_settings()
     with ops.SchedulerLock(Path(db)), _logging(settings):
-        scheduler = _prepare(Path(db), settings, sample)
+        scheduler = _prepare(Path(db), settings, sample, every)
         _run_until_stopped(scheduler)
 
 
-def _prepare(db: Path, settings: Settings, sample: bool) -> BlockingScheduler:
+def _prepare(db: Path, settings: Settings, sample: bool, every: int | None) -> BlockingScheduler:
     jobs.STOP.clear()
     with Store.open(db) as store:
         ops.close_orphaned_runs(store)
-    scheduler = build_scheduler(db, sample=sample, settings=settings, catch_up=True)
+    scheduler = build_scheduler(db, sample=sample, settings=settings, catch_up=True, every=every)
     log.info(
-        "scheduler started on %s (pid %s, %d jobs%s); stop with SIGTERM or Ctrl-C",
+        "scheduler started on %s (pid %s, %d jobs%s%s); stop with SIGTERM or Ctrl-C",
         db,
         os.getpid(),
         len(scheduler.get_jobs()),
         ", sample sites" if sample else "",
+        f", every job every {every} s" if every else "",
     )
     return scheduler
 
@@ -351,7 +383,7 @@ def _logging(settings: Settings, *, stderr_level: int | None = None) -> Iterator
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python scheduler.py [--db PATH] [--sample] [--once]`: the same as `kuzet run`."""
+    """`python scheduler.py [--db PATH] [--sample] [--once] [--every SECONDS]`: `kuzet run`."""
     from kuzet.cli import cli
 
     args = sys.argv[1:] if argv is None else argv

@@ -21,21 +21,33 @@ from kuzet.health import SourceHealth
     help="One full cycle (crawl every enabled source, annotate, source health, alerts, "
     "digest, send mail), then exit.",
 )
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    metavar="SECONDS",
+    help="With --sample: run every job (each crawl, annotate, alerts, digest) every SECONDS "
+    "instead of at its configured time, to watch the schedule work.",
+)
 @db_option()
-def run_(sample: bool, once: bool) -> None:
+def run_(sample: bool, once: bool, every: int | None) -> None:
     """Run the scheduler: every job at its time, until SIGTERM or Ctrl-C (or one cycle).
 
     Only one scheduler runs on a database; logs go to var/logs/kuzet.log (rotated) and
     stderr. `python scheduler.py` is the same command. Exit status 1 when a step of --once
     failed.
 
-    Example: kuzet run   or   kuzet run --sample --once
+    Example: kuzet run   or   kuzet run --sample --once   or   kuzet run --sample --every 30
     """
     import scheduler
 
+    if every is not None and (once or not sample):
+        raise click.UsageError(
+            "--every goes with --sample and without --once: it speeds up the schedule on the "
+            "sample sites (real sources are crawled on their schedule in the sources file)"
+        )
     path = db_path(create=True)
     if not once:
-        scheduler.serve(path, sample=sample)
+        scheduler.serve(path, sample=sample, every=every)
         return
     results = scheduler.serve_once(path, sample=sample)
     for result in results:

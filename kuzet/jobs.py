@@ -9,8 +9,9 @@ one writer from Kuzet's side (a `kuzet import` by hand waits on the 30 s busy ti
 does nothing, a running crawl is stopped (its subprocess terminated, its runs closed) and
 annotation stops between batches, so nothing is left half-written.
 
-The alerts (`kuzet.alerts`) and digest (`kuzet.digest`) modules are imported inside the steps
-that use them.
+The alerts and the digest keep their own books: `kuzet.alerts.check_alerts` and
+`kuzet.digest.run_digest` each write their `runs` row (jobs `alerts`, `digest`) and queue their
+messages under dedupe keys, so the steps here only call them and report what they did.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kuzet import mail, ops
+from kuzet.alerts import check_alerts, describe
 from kuzet.config import TIMEZONE
 from kuzet.crawl import CrawlReport, crawl
+from kuzet.digest import run_digest
 from kuzet.settings import Settings, load_settings
 from kuzet.store import Store
 
@@ -86,26 +89,41 @@ def alerts_job(db: str) -> None:
         _log_lines(mail_step(Path(db), settings))
 
 
-def digest_job(db: str) -> None:
-    """Build and send the digest of every day that is due and not yet sent (catch-up)."""
+def digest_job(db: str, now: str | None = None) -> None:
+    """Build and send the digest of every day that is due and not yet sent (catch-up).
+
+    `now` (ISO 8601; default: the current time) is the clock that decides which days are due.
+    """
     if stopping():
         return
     settings = load_settings()
     try:
-        _log_lines(digest_step(Path(db), settings))
+        _log_lines(digest_step(Path(db), settings, now=_time(now)))
     finally:
         _log_lines(mail_step(Path(db), settings))
 
 
-def catch_up_job(db: str, sources: list[str], sample: bool = False) -> None:
+def catch_up_job(db: str, sources: list[str], sample: bool = False, now: str | None = None) -> None:
     """At start: one cycle in pipeline order, crawling only `sources` (those that missed their
-    scheduled crawl while the scheduler was down). Raises if a step failed, after the rest ran."""
+    scheduled crawl while the scheduler was down). Raises if a step failed, after the rest ran.
+
+    `now` (ISO 8601; default: the current time) is the digest step's clock, as in digest_job.
+    """
     if stopping():
         return
-    results = run_cycle(Path(db), sample=sample, sources=tuple(sources))
+    results = run_cycle(Path(db), sample=sample, sources=tuple(sources), now=_time(now))
+    if stopping():
+        log.info("catch-up cut short: Kuzet is stopping (it runs again at the next start)")
+    else:
+        steps = ", ".join(f"{r.name} {'ok' if r.ok else 'FAILED'}" for r in results)
+        log.info("catch-up done: %s", steps)
     failed = [line for r in results if not r.ok and not stopping() for line in r.lines]
     if failed:
         raise StepsFailedError("; ".join(failed))
+
+
+def _time(iso: str | None) -> datetime | None:
+    return None if iso is None else datetime.fromisoformat(iso)
 
 
 # -- steps (shared by the jobs and by one full cycle) -----------------------------------------
@@ -162,29 +180,38 @@ def health_step(db: Path, settings: Settings, *, sources: list[str] | None = Non
 
 
 def alerts_step(db: Path, settings: Settings) -> list[str]:
-    """Check for new bills and stage events; queue one alert each (kuzet.alerts)."""
-    from kuzet.alerts import check_alerts
+    """Check for new bills and stage events; queue one alert each (kuzet.alerts).
 
+    `check_alerts` records its own `runs` row (job `alerts`); nothing is added here.
+    """
     with Store.open(db) as store:
         report = check_alerts(store, settings)
-    return [f"alerts: {line}" for line in report.lines] or ["alerts: nothing new"]
+    if not (report.queued or report.new_bills or report.new_events):
+        head = f"alerts: nothing new ({report.bills} bills followed, {report.relevant} relevant)"
+    else:
+        head = f"alerts: {describe(report)}"
+    return [head, *(f"alerts: {line}" for line in report.lines)]
 
 
 def digest_step(db: Path, settings: Settings, *, now: datetime | None = None) -> list[str]:
-    """Build and queue the digest of each day due and not yet queued (kuzet.digest)."""
+    """Build and queue the digest of each day due and not yet queued (kuzet.digest).
+
+    `run_digest` records its own `runs` row (job `digest`) and queues the message under
+    `digest:YYYY-MM-DD` at most once, so a digest queued meanwhile (`kuzet digest --send` by
+    hand) is reported, not queued again.
+    """
     now = (now or datetime.now(LOCAL)).astimezone(LOCAL)
     lines = []
     with Store.open(db) as store:
-        days = digest_days_due(store, settings, now)
-        if days:
-            from kuzet.digest import run_digest
-        for day in days:
+        for day in digest_days_due(store, settings, now):
             if stopping():
                 break
             result = run_digest(store, day, send=True, settings=settings, now=now)
-            items = result.items if isinstance(result.items, int) else len(result.items)
-            what = "quiet day" if result.quiet else f"{items} items"
-            lines.append(f"digest {result.day}: {what}, queued #{result.queued_id}")
+            what = "quiet day" if result.quiet else f"{result.items} entries"
+            if result.queued_id is None:
+                lines.append(f"digest {day}: {what}, already in the outbox")
+            else:
+                lines.append(f"digest {day}: {what}, queued #{result.queued_id}")
     return lines or ["digest: nothing due (the last one was sent)"]
 
 
@@ -245,10 +272,12 @@ def run_cycle(
     settings: Settings | None = None,
     steps: tuple[str, ...] = CYCLE,
     sources: tuple[str, ...] | None = None,
+    now: datetime | None = None,
 ) -> list[StepResult]:
     """One full cycle: the crawl of `sources` (default: every enabled one; none when empty),
     annotation, source health, alerts, the digest and sending, in that order. A failing step
-    is logged and reported; the next steps still run."""
+    is logged and reported; the next steps still run. `now` (default: the current time) is
+    the clock of the digest step: which days are due."""
     settings = settings or load_settings()
 
     def crawling() -> list[str]:
@@ -261,7 +290,7 @@ def run_cycle(
         "annotate": lambda: annotate_step(db) or ["annotate: nothing to annotate"],
         "health": lambda: health_step(db, settings) or ["health: no new stale source"],
         "alerts": lambda: alerts_step(db, settings),
-        "digest": lambda: digest_step(db, settings),
+        "digest": lambda: digest_step(db, settings, now=now),
         "mail": lambda: mail_step(db, settings) or ["mail: nothing due"],
     }
     results = []

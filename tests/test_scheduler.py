@@ -112,6 +112,33 @@ def test_settings_change_intervals_digest_time_and_grace(
         scheduler.build_scheduler(db_path, now=NOW)
 
 
+def test_every_runs_each_job_at_that_interval(db_path: Path) -> None:
+    by_id = {j.id: j for j in scheduler.build_scheduler(db_path, now=NOW, every=5).get_jobs()}
+    sources = load_sources().select()
+    assert set(by_id) == {"annotate", "alerts", "digest"} | {f"crawl:{s.id}" for s in sources}
+    for job_id, job in by_id.items():
+        first = job.trigger.get_next_fire_time(None, NOW)
+        assert first == NOW + timedelta(seconds=5), job_id
+        assert job.trigger.get_next_fire_time(first, first) == NOW + timedelta(seconds=10)
+        assert job.name.endswith("every 5 s"), job.name
+        assert (job.max_instances, job.coalesce) == (1, True)
+    with pytest.raises(ConfigError, match="at least 1 second"):
+        scheduler.build_scheduler(db_path, now=NOW, every=0)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--every", "5"), ("--sample", "--once", "--every", "5"), ("--sample", "--every", "0")],
+)
+def test_every_goes_only_with_sample_and_without_once(
+    run, db_path: Path, args: tuple[str, ...]
+) -> None:
+    result = run("run", *args)
+    assert result.exit_code == 2
+    assert "--every" in result.output.splitlines()[-1]
+    assert not db_path.exists()
+
+
 @pytest.mark.parametrize(
     ("expr", "weekdays"),
     [
@@ -179,8 +206,8 @@ def test_start_catches_up_with_one_cycle_crawling_only_missed_sources(store: Sto
     catch_up = sched.get_job("catch-up")
     assert catch_up.trigger.get_next_fire_time(None, NOW) == NOW
     assert catch_up.func is jobs.catch_up_job
-    db, missed, sample = catch_up.args
-    assert (db, sample) == (str(store.path), False)
+    db, missed, sample, now = catch_up.args
+    assert (db, sample, now) == (str(store.path), False, NOW.isoformat())  # the fixed clock
     configured = [s.id for s in load_sources().select()]  # in configuration order
     on_time = {"vlast", "mazhilis"}
     assert missed == [s for s in configured if s not in on_time]
