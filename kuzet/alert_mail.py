@@ -11,7 +11,8 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from kuzet.bills import short_title, stage_label
+from kuzet.bill_titles import short_title
+from kuzet.bills import stage_label
 from kuzet.mail import Outgoing, one_line
 
 TITLE_IN_SUBJECT = 110

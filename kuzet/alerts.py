@@ -98,6 +98,8 @@ def run_alerts(
             "ambiguous ('kuzet -v alerts' lists them)"
         )
     report.news_read = tracker.news_read
+    if warning := recipient_warning(settings):  # in the report, not the log: said once
+        report.lines.insert(0, f"warning: {warning}")
     if run_id is not None:
         store.finish_run(run_id, "ok", message=describe(report))
     return report
@@ -142,10 +144,10 @@ class _Decider:
             summary.sort(key=lambda v: _latest_date(v.timeline), reverse=True)
             summed = alert_mail.baseline(summary, self.recipients)
             self._queue(summed, "summary of the first relevant bills")
-        if not self.recipients and self.report.queued:
+        if not self.recipients and self.report.queued and not self.settings.mail["host"]:
             self.report.lines.append(
-                "no alert recipients configured ([alerts] to, KUZET_ALERT_TO): messages are "
-                "queued without recipients and will not go out over SMTP"
+                "no alert recipients configured ([alerts] to, KUZET_ALERT_TO): the messages "
+                "are queued without recipients"
             )
 
     def _announce(self, bill: dict[str, Any], change: Any, baseline: bool) -> str:
@@ -229,6 +231,16 @@ class _Decider:
         self.report.lines.append(f"{verb} alert ({about}): {out.subject}")
 
 
+def recipient_warning(settings: Settings) -> str | None:
+    """What is wrong when a mail server is configured but nobody is to get the alerts."""
+    if settings.mail["host"] and not settings.alerts["to"]:
+        return (
+            "a mail server is configured but no alert recipients ([alerts] to, KUZET_ALERT_TO "
+            "are empty): alerts wait in the outbox until recipients are set"
+        )
+    return None
+
+
 def _latest_date(events: list[dict[str, Any]]) -> str:
     return max((e["event_date"] for e in events if e.get("event_date")), default="")
 
@@ -244,4 +256,4 @@ def describe(report: AlertsReport) -> str:
     )
 
 
-__all__ = ["AlertsReport", "check_alerts", "describe", "run_alerts"]
+__all__ = ["AlertsReport", "check_alerts", "describe", "recipient_warning", "run_alerts"]

@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kuzet.bill_sources import SENTENCE_END, phrase_claims, span_of
-from kuzet.bills import Claim, CoreIndex, Rules, distinctive, fold, norm_id, title_core
+from kuzet.bill_phrases import SENTENCE_END, phrase_claims, span_of
+from kuzet.bill_titles import CoreIndex, distinctive, fold, title_core
+from kuzet.bills import Claim, Rules, norm_id
 
 if TYPE_CHECKING:
     from kuzet.bill_tracker import Tracker

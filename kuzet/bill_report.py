@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kuzet.bill_sources import local_date
+from kuzet.bill_phrases import local_date
 from kuzet.bills import ordered, stage_label
 from kuzet.store import Store
 
+#: How wide `kuzet bills list` makes a line (titles are cut to fit; keys never are).
+TABLE_WIDTH = 180
+TITLE_MIN = 40
 #: How `kuzet bills show` marks an event by what its alert state says.
 ALERT_MARKS = {
     "alert": "mailed",
@@ -49,14 +52,21 @@ def _public(bill: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def table_lines(bills: list[dict[str, Any]]) -> list[str]:
-    """`kuzet bills list` as a table."""
-    lines = [f"{'id':>4}  {'key':<28} {'stage':<18} {'date':<10}  {'why':<24} title"]
+def table_lines(bills: list[dict[str, Any]], width: int = TABLE_WIDTH) -> list[str]:
+    """`kuzet bills list` as a table: every key in full (it is what `bills show` takes); the
+    title is cut to what is left of `width` (at least TITLE_MIN characters)."""
+    key_w = max([len("key"), *(len(b["key"]) for b in bills)])
+    head = f"{'id':>4}  {'key':<{key_w}} {'stage':<18} {'date':<10}  {'why':<24} "
+    room = max(TITLE_MIN, width - len(head))
+    lines = [f"{head}title"]
     for b in bills:
         why = ",".join(b["topics"]) + (" tracked" if b["tracked"] else "")
+        title = " ".join(title_of(b).split())
+        if len(title) > room:
+            title = title[: room - 1].rstrip() + "…"
         lines.append(
-            f"{b['id']:>4}  {b['key'][:28]:<28} {(b['stage'] or '-')[:18]:<18} "
-            f"{b['stage_date'] or '-':<10}  {why.strip()[:24] or '-':<24} {title_of(b)[:90]}"
+            f"{b['id']:>4}  {b['key']:<{key_w}} {(b['stage'] or '-')[:18]:<18} "
+            f"{b['stage_date'] or '-':<10}  {why.strip()[:24] or '-':<24} {title}"
         )
     return lines
 

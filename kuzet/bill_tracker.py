@@ -2,8 +2,9 @@
 
 `Tracker.run` reads every legislation document and every news item with legal references,
 finds the bill each one is about (`resolve`: a document already linked, then identifiers, then
-title cores), creates bills for legislation that is a bill (a law, code or draft law) or that the
-NLP stage flagged, and merges stage claims into events: one event per (bill, stage, date); a
+title cores, unless `kuzet.bill_identity` says the document must be another bill), creates
+bills for legislation that is a bill (a law, code or draft law) or that the NLP stage flagged,
+and merges stage claims into events (`kuzet.bill_merge`): one event per (bill, stage, date); a
 second report of it (another source, a news item) is added to its evidence, a news report
 without a date of its own never adds a stage the timeline already has, and a weak date (a news
 item's publication date, adilet's index date) gives way to a source's own date. Everything is
@@ -16,43 +17,20 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from kuzet.bill_identity import contradictions, id_conflict, process_conflict
+from kuzet.bill_merge import corroboration, implied, is_date, same_event
 from kuzet.bill_news import NewsFinding, TitleIndex, read_news
 from kuzet.bill_sources import Observation, observe
-from kuzet.bills import (
-    RANK,
-    SINGLE_KINDS,
-    Claim,
-    CoreIndex,
-    Rules,
-    current,
-    display_title,
-    era_problem,
-    key_for,
-    title_core,
-)
+from kuzet.bill_titles import CoreIndex, display_title, title_core
+from kuzet.bills import Claim, Rules, current, era_problem, key_for
 from kuzet.documents import now_iso
 from kuzet.store import Store
 from kuzet.store.bills import LEGISLATION_KINDS
 
 log = logging.getLogger(__name__)
-
-#: Two reports of one stage this many days apart are one event.
-SAME_EVENT_DAYS = 7
-#: How much a date is worth, by what gave it: a better one replaces a worse one.
-BASIS_STRENGTH = {
-    "reported": 0,
-    "index": 1,
-    "phrase": 2,
-    "text": 2,
-    "list": 3,
-    "table": 3,
-    "info": 4,
-}
-FINISHED = ("signed", "published", "in_force", "withdrawn", "rejected")
-MAX_ALSO = 20
 
 
 @dataclass
@@ -165,33 +143,29 @@ class Tracker:
                     f"{sorted({b for b, _h in by_id})}: linked to bill {by_id[0][0]}"
                 )
             return by_id[0]
+        ambiguous: set[int] = set()
         for _lang, title in obs.titles:
             core = title_core(title, self.rules)
             found = {b for b, _core in self.cores().find(core)} if core else set()
             candidates = sorted(b for b in found if self._compatible(b, obs))
-            if candidates:
-                chosen = max(candidates, key=lambda b: (self._last_date(b), b))
-                return chosen, "title"
+            if len(candidates) == 1:
+                return candidates[0], "title"
+            ambiguous.update(candidates)
+        if ambiguous:
+            keys = ", ".join(self.bills[b]["key"] for b in sorted(ambiguous))
+            self.notes.append(
+                f"document {obs.documents[0]['id']} ({obs.documents[0]['url']}): its title fits "
+                f"bills {keys}; linked to none of them"
+            )
         return None, ""
 
-    def _last_date(self, bill_id: int) -> str:
-        dates = [e["event_date"] for e in self.events.get(bill_id, []) if e.get("event_date")]
-        return max(dates, default="")
-
     def _compatible(self, bill_id: int, obs: Observation) -> bool:
-        """False if an observation matching by title must be another bill: another act id or
-        law number, or a new process starting after this bill was finished."""
-        for kind, value in obs.ids:
-            if kind in SINGLE_KINDS:
-                theirs = {v for k, v in self.bill_aliases.get(bill_id, ()) if k == kind}
-                if theirs and value not in theirs:
-                    return False
-        last = current(self.events.get(bill_id, []))
-        if last and last["stage"] in FINISHED and last.get("event_date"):
-            for claim in obs.claims:
-                if claim.date and claim.date > last["event_date"] and claim.rank < RANK["signed"]:
-                    return False
-        return True
+        """False if an observation matching by title must be another bill (kuzet.bill_identity):
+        an identifier of the same kind and site that differs, or another process."""
+        theirs = self.bill_aliases.get(bill_id, set())
+        if id_conflict(theirs, obs.ids):
+            return False
+        return process_conflict(self.events.get(bill_id, []), obs.claims) is None
 
     def apply(self, obs: Observation) -> None:
         """Link an observation to its bill (creating it if it is one) and merge its claims."""
@@ -263,26 +237,34 @@ class Tracker:
 
     # -- events ----------------------------------------------------------------------------
 
-    def merge(self, bill_id: int, claim: Claim) -> dict[str, Any] | None:
-        """Add a claim to a bill's timeline: a new event, or evidence for one it has."""
-        if claim.date and not _is_date(claim.date):
+    def merge(self, bill_id: int, claim: Claim) -> None:
+        """Add a claim (and the claims it implies) to a bill's timeline: a new event, or
+        evidence for one it has (kuzet.bill_merge)."""
+        if claim.date and not is_date(claim.date):
             self.notes.append(f"bill {self.bills[bill_id]['key']}: {claim.stage} dated "
                               f"{claim.date!r} ignored (not a date; {claim.url})")  # fmt: skip
-            return None
+            return
         if claim.date and claim.date > self.today.isoformat():
             log.debug(
                 "bill %s: %s dated %s is in the future: ignored", bill_id, claim.stage, claim.date
             )
-            return None
+            return
         if problem := era_problem(claim.stage, claim.date):
             self.notes.append(f"bill {self.bills[bill_id]['key']}: {claim.stage} on {claim.date} "
                               f"ignored ({problem}; {claim.url})")  # fmt: skip
-            return None
-        same = [e for e in self.events[bill_id] if e["stage"] == claim.stage]
-        target = self._same_event(same, claim)
+            return
+        for one in [claim, *implied(claim, self.rules)]:
+            self._merge_one(bill_id, one)
+
+    def _merge_one(self, bill_id: int, claim: Claim) -> None:
+        events = self.events[bill_id]
+        target = same_event([e for e in events if e["stage"] == claim.stage], claim)
         if target is not None:
-            self._corroborate(target, claim)
-            return None
+            fields = corroboration(target, claim, events)
+            if fields:
+                self.store.update_bill_event(target["id"], fields)
+                target.update(fields)
+            return
         event = {
             "bill_id": bill_id,
             "stage": claim.stage,
@@ -295,63 +277,19 @@ class Tracker:
             "alert": None,
         }
         event["id"] = self.store.insert_bill_event(event)
-        self.events[bill_id].append(event)
+        events.append(event)
         self.changes.setdefault(bill_id, BillChange()).new_events.append(event)
-        return event
-
-    def _same_event(self, same: list[dict[str, Any]], claim: Claim) -> dict[str, Any] | None:
-        if not same:
-            return None
-        if not claim.date or claim.basis == "reported":
-            dated = [e for e in same if e.get("event_date") and claim.date]
-            if dated:
-                return min(dated, key=lambda e: _days(e["event_date"], claim.date))
-            return same[0]
-        exact = [e for e in same if e.get("event_date") == claim.date]
-        if exact:
-            return exact[0]
-        near = [
-            e for e in same
-            if not e.get("event_date") or _days(e["event_date"], claim.date) <= SAME_EVENT_DAYS
-        ]  # fmt: skip
-        return min(near, key=lambda e: _days(e.get("event_date"), claim.date)) if near else None
-
-    def _corroborate(self, event: dict[str, Any], claim: Claim) -> None:
-        """A second report of an event: a better date replaces a worse one; evidence grows."""
-        ev = dict(event["evidence"])
-        fields: dict[str, Any] = {}
-        stronger = BASIS_STRENGTH.get(claim.basis, 0) > BASIS_STRENGTH.get(ev.get("basis", ""), 0)
-        clash = any(
-            e is not event and e["stage"] == event["stage"] and e.get("event_date") == claim.date
-            for e in self.events[event["bill_id"]]
-        )
-        better = claim.date and claim.date != event.get("event_date")
-        if better and not clash and (stronger or not event.get("event_date")):
-            old = {k: event[k] for k in ("event_date", "source", "url", "document_id")}
-            also = list(ev.get("also", []))
-            if old["document_id"] != claim.document_id:
-                also.append({**old, "basis": ev.get("basis")})
-            ev = claim.evidence() | {"also": also[-MAX_ALSO:]}
-            fields = {"event_date": claim.date, "source": claim.source, "url": claim.url,
-                      "document_id": claim.document_id}  # fmt: skip
-        elif claim.document_id != event.get("document_id") and all(
-            a.get("document_id") != claim.document_id for a in ev.get("also", [])
-        ):
-            report = {"event_date": claim.date, "source": claim.source, "url": claim.url,
-                      "document_id": claim.document_id, "basis": claim.basis}  # fmt: skip
-            ev["also"] = [*ev.get("also", []), report][-MAX_ALSO:]
-        if claim.sentence and not ev.get("sentence"):
-            ev["sentence"] = claim.sentence[:600]
-        if ev != event["evidence"] or fields:
-            fields["evidence"] = ev
-            self.store.update_bill_event(event["id"], fields)
-            event.update(fields)
 
     # -- bill rows -------------------------------------------------------------------------
 
     def finish(self) -> None:
         """Write each bill's titles, identifiers, initiator, topics and current stage."""
         for bill_id, bill in self.bills.items():
+            if both := contradictions(self.bill_aliases.get(bill_id, ())):
+                self.notes.append(
+                    f"bill {bill['key']} has {both}: two bills were merged (by an earlier "
+                    "version); its timeline may mix them"
+                )
             fields: dict[str, Any] = {}
             titles = sorted(self.titles.get(bill_id, []), key=lambda t: (t[0], t[1]))
             replaced = [bill.get("title_ru"), bill.get("title_kk")]
@@ -398,16 +336,3 @@ class Tracker:
         if former:
             found["other_titles"] = former[:5]
         return found
-
-
-def _is_date(value: str) -> bool:
-    try:
-        return len(value) == 10 and bool(date.fromisoformat(value))
-    except ValueError:
-        return False
-
-
-def _days(one: str | None, other: str | None) -> int:
-    if not one or not other:
-        return 10**6
-    return abs((datetime.fromisoformat(one) - datetime.fromisoformat(other)).days)

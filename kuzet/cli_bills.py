@@ -56,7 +56,7 @@ def list_(everything: bool = False, stage: str | None = None, fmt: str = "table"
 @format_option("text", "json", default="text")
 @db_option()
 def show(ref: str, fmt: str) -> None:
-    """Print one bill (by id, key, adilet id or number) with its timeline, documents and news.
+    """Print one bill (by id, key or any identifier) with its timeline, documents and news.
 
     Example: kuzet bills show Z2500000250
     """
@@ -113,5 +113,5 @@ def alerts(dry_run: bool) -> None:
     with open_store() as store:
         report = alerting.check_alerts(store, settings, dry_run=dry_run)
     for line in report.lines:
-        click.echo(line)
+        click.echo(line, err=line.startswith("warning: "))
     click.echo(alerting.describe(report))

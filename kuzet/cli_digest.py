@@ -10,6 +10,7 @@ import click
 from kuzet import mail
 from kuzet.cli import cli, db_option, open_store
 from kuzet.digest import parse_day, run_digest
+from kuzet.digest_model import check_day
 from kuzet.settings import load_settings
 
 
@@ -18,7 +19,8 @@ from kuzet.settings import load_settings
     "--date",
     "day",
     metavar="DAY",
-    help="The Asia/Almaty day: YYYY-MM-DD, today or yesterday (default: yesterday).",
+    help="The Asia/Almaty day: YYYY-MM-DD (2000-01-01 to today), today or yesterday "
+    "(default: yesterday).",
 )
 @click.option("--send", is_flag=True, help="Queue it in the outbox (once a day) and deliver.")
 @click.option(
@@ -37,10 +39,9 @@ def digest(day: str | None, send: bool, out: Path | None) -> None:
     Example: kuzet digest --date 2026-11-30 --send
     """
     settings = load_settings()
+    wanted = check_day(parse_day(day)) if day else None  # before any run is recorded
     with open_store() as store:
-        result = run_digest(
-            store, parse_day(day) if day else None, send=send, out=out, settings=settings
-        )
+        result = run_digest(store, wanted, send=send, out=out, settings=settings)
         report = mail.send_pending(store, settings) if send else None
         message = store.digest_message(result.day) if send else None
     what = (

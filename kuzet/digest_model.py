@@ -26,6 +26,7 @@ from kuzet.digest_status import (
     short_date,
     source_name,
 )
+from kuzet.errors import DigestError
 from kuzet.settings import Settings
 from kuzet.store import Store
 
@@ -138,6 +139,22 @@ class Digest:
         return f"{head}: " + ", ".join(parts) + (f" (spike: {spikes})" if spikes else "")
 
 
+#: The earliest day a digest is built for: Kuzet follows nothing older, and a day much earlier
+#: (0001-01-01) cannot even be converted to UTC.
+FIRST_DAY = date(2000, 1, 1)
+
+
+def check_day(day: date) -> date:
+    """`day` if a digest can be built for it; a one-line DigestError otherwise (a day before
+    FIRST_DAY; a day in the future is refused by `kuzet.digest.run_digest`)."""
+    if day < FIRST_DAY:
+        raise DigestError(
+            f"{day.isoformat()}: no digest for a day before {FIRST_DAY.isoformat()} "
+            "(expected YYYY-MM-DD, today or yesterday)"
+        )
+    return day
+
+
 def day_bounds(day: date) -> tuple[str, str]:
     """The Asia/Almaty day `day` as a half-open UTC interval of `YYYY-MM-DDTHH:MM:SSZ` strings."""
 
@@ -145,7 +162,10 @@ def day_bounds(day: date) -> tuple[str, str]:
         local = datetime.combine(d, time(0), tzinfo=TZ)
         return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    return utc(day), utc(day + timedelta(days=1))
+    try:
+        return utc(day), utc(day + timedelta(days=1))
+    except OverflowError as exc:  # the first and last days a date can hold
+        raise DigestError(f"{day.isoformat()}: no digest for a day this far off") from exc
 
 
 def day_label(d: date) -> str:
@@ -155,7 +175,7 @@ def day_label(d: date) -> str:
 
 def collect(store: Store, day: date, settings: Settings, now: datetime) -> Digest:
     """Read everything the digest of `day` shows."""
-    lo, hi = day_bounds(day)
+    lo, hi = day_bounds(check_day(day))
     docs = store.flagged_first_seen(lo, hi)
     counts = store.first_seen_counts(lo, hi)
     cap = max(1, settings.digest["max_per_topic"])

@@ -2,7 +2,9 @@
 
 Bills are read from the `bills` and `bill_events` tables (issue 5 fills them): a relevant bill
 (topics, or tracked by hand) is *new* on the day its first_seen_at falls in, and has *moved*
-when a `bill_events` row was recorded that day. Strings from sources are cleaned here.
+when a `bill_events` row was recorded that day; a bill's events of the day are listed in its
+timeline order (`kuzet.bills.ordered`: by date, then process order). Strings from sources
+are cleaned here.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kuzet import digest_render as r
+from kuzet.bills import ordered
 from kuzet.config import TIMEZONE, TOPICS, load_sources
 from kuzet.errors import KuzetError
 from kuzet.health import is_bad, source_health
@@ -80,6 +83,8 @@ def bills(store: Store, lo: str, hi: str, names: dict[str, str]) -> list[BillEnt
     events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for e in store.relevant_bill_events(lo, hi):
         events[e["bill_id"]].append(e)
+    for bill_id, found in events.items():
+        events[bill_id] = ordered(found)  # the bill's timeline order, as `kuzet bills show`
     new_ids = {b["id"] for b in new}
     moved = store.bills_by_id([i for i in events if i not in new_ids])
     entries = [_bill(b, events.get(b["id"], []), True, names) for b in new]
@@ -110,12 +115,26 @@ def _bill(
         stage=r.STAGE_NAMES.get(stage, r.clean(stage).replace("_", " ")) or "stage unknown",
         stage_date=short_date(local_date(bill.get("stage_date"))),
         initiator=r.clean(bill.get("initiator")),
-        identifiers=", ".join(f"{r.clean(k)} {r.clean(v)}" for k, v in ids.items() if v),
+        identifiers=identifiers_line(ids),
         topics=[t for t in TOPICS if t in (bill.get("topics") or [])],
         tracked=bool(bill.get("tracked")),
         events=shown,
         url=links[-1] if links else None,
     )
+
+
+def identifiers_line(ids: dict[str, Any]) -> str:
+    """A bill's identifiers on one line, `adilet Z2500000250; number 250-VIII` (each kind's
+    values joined; the former titles kept there are not identifiers)."""
+    parts = []
+    for kind, values in ids.items():
+        if kind == "other_titles" or not values:
+            continue
+        values = values if isinstance(values, list) else [values]
+        shown = ", ".join(v for v in (r.clean(x) for x in values) if v)
+        if shown:
+            parts.append(f"{r.clean(kind)} {shown}")
+    return "; ".join(parts)
 
 
 def health_line(

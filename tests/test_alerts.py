@@ -54,6 +54,7 @@ TIMELINE = [
     ("2026-10-07", "first_reading"),
     ("2026-10-28", "second_reading"),
     ("2026-11-11", "third_reading"),
+    ("2026-11-11", "adopted"),  # the Kurultai's third reading adopts the law
     ("2026-11-11", "sent_to_president"),
     ("2026-11-20", "signed"),
     ("2026-11-24", "published"),
@@ -144,12 +145,16 @@ def test_exactly_one_alert_per_step(sequence: dict[str, Any]) -> None:
     assert "sent to the President" in subjects[4]
     assert subjects[6].startswith("Kuzet: officially published (2026-11-24)")
     assert "и запрета пропаганды" in subjects[6]  # the renamed title
-    # the fifth step found two stages at once: one alert names both
-    assert sequence["steps"][5]["report"].new_events == 2
+    # the fifth step found three stages at once (the third reading, the adoption it is, and
+    # the sending for signature): one alert names them all
+    assert sequence["steps"][5]["report"].new_events == 3
     with Store.open(sequence["db"]) as store:
         raw = store.outbox_message(sequence["steps"][5]["queued"][0]["id"])["raw"]
     body = parse(raw).get_body(("plain",)).get_content()
-    assert "Also new:         approved in third reading, 2026-11-11" in body
+    assert (
+        "Also new:         approved in third reading, 2026-11-11; adopted by the Kurultai, "
+        "2026-11-11"
+    ) in body
 
 
 def test_the_timeline_and_the_bill_after_the_sequence(sequence: dict[str, Any]) -> None:
@@ -170,7 +175,7 @@ def test_the_timeline_and_the_bill_after_the_sequence(sequence: dict[str, Any]) 
     assert bill["initiator"] == "Government (Министерство культуры и информации)"
     assert bill["topics"] == ["sogi"]
     marks = [e["alert"] for e in bill["timeline"]]
-    assert marks == ["new_bill", "new_bill"] + ["alert"] * 7
+    assert marks == ["new_bill", "new_bill"] + ["alert"] * 8
     assert len(bill["news"]) == 2
     first = bill["timeline"][3]
     assert [a["source"] for a in first["evidence"]["also"]] == ["kazinform"]

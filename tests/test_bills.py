@@ -11,20 +11,17 @@ import pytest
 from kuzet import bill_report
 from kuzet.alerts import run_alerts
 from kuzet.annotate import annotate
+from kuzet.bill_titles import cores_match, display_title, short_title, title_core
 from kuzet.bills import (
     RANK,
-    cores_match,
     current,
-    display_title,
     era_problem,
     key_for,
     moves_forward,
     norm_id,
     ordered,
     rules,
-    short_title,
     stage_label,
-    title_core,
 )
 from kuzet.documents import NewDocument
 from kuzet.errors import ConfigError
@@ -511,3 +508,190 @@ def test_older_history_is_recorded_but_only_new_moves_are_mailed(store: Store) -
     assert subject == (
         "Kuzet: new bill (sogi) — О защите детей в интернете — introduced in Parliament, 2026-11-25"
     )
+
+
+# -- same title, different bills ---------------------------------------------------------------
+
+TAX = "О внесении изменений и дополнений в Налоговый кодекс РК"
+TAX_CODE = "О внесении изменений и дополнений в Налоговый кодекс Республики Казахстан"
+
+
+def test_two_kurultai_bills_with_one_title_stay_two_and_raise_no_false_alert(
+    store: Store,
+) -> None:
+    # the sogi bill, at first reading, flagged and followed
+    store.upsert_documents([kurultai_page(3001, ["05.10.2026", TAX, "первое чтение"], TAX)])
+    annotate(store)
+    assert derive(store).subjects == ["Kuzet now follows 1 bill"]
+    # later an unrelated VAT bill under the very same title is introduced
+    store.upsert_documents([
+        legislation("https://www.parlam.kz/ru/kurultai/law-projects/3077", TAX, "bill_page",
+                    "kurultai", text="Законопроект меняет ставки налога на добавленную стоимость.",
+                    meta={"table_cells": ["20.11.2026", TAX, "внесён в Курултай"]}),
+    ])  # fmt: skip
+    annotate(store)
+    report = derive(store)
+    assert report.queued == 0  # no «introduced in Parliament» for the followed bill
+    by_key = {b["key"]: b for b in bills_of(store)}
+    assert set(by_key) == {"kurultai-3001", "kurultai-3077"}
+    assert by_key["kurultai-3001"]["identifiers"]["page"] == ["kurultai/3001"]
+    assert (by_key["kurultai-3001"]["stage"], by_key["kurultai-3001"]["stage_date"]) == (
+        "first_reading", "2026-10-05",
+    )  # fmt: skip
+    assert timeline(store, "kurultai-3001") == [("2026-10-05", "first_reading")]
+    assert timeline(store, "kurultai-3077") == [("2026-11-20", "introduced")]
+    assert derive(store).new_events == 0  # and it stays so at the next check
+
+
+def test_same_titled_bills_are_told_apart_by_their_ids_and_their_process(store: Store) -> None:
+    draft = "Проект закона «О внесении изменений в Налоговый кодекс»"
+    store.upsert_documents([
+        # two drafts amending one code at once: two bills (one legalacts id each)
+        legislation("https://legalacts.egov.kz/npa/view?id=16001", draft, "draft", "legalacts",
+                    meta={"type": "Проект закона", "created": "2026-08-01"}),
+        legislation("https://legalacts.egov.kz/npa/view?id=16002", draft, "draft", "legalacts",
+                    meta={"type": "Проект закона", "created": "2026-08-03"}),
+        # a Kurultai page under that title: it fits both drafts, so it is linked to neither
+        legislation("https://www.parlam.kz/ru/kurultai/law-projects/3200", TAX_CODE,
+                    "bill_page", "kurultai",
+                    meta={"table_cells": ["21.09.2026", TAX_CODE, "первое чтение"]}),
+    ])  # fmt: skip
+    report = derive(store)
+    keys = {b["key"] for b in bills_of(store)}
+    assert keys == {"legalacts-16001", "legalacts-16002", "kurultai-3200"}
+    assert any("linked to none of them" in n and "legalacts-16001" in n for n in report.notes)
+    assert timeline(store, "legalacts-16001") == [("2026-08-01", "draft_published")]
+    assert timeline(store, "legalacts-16002") == [("2026-08-03", "draft_published")]
+    # a new draft of that title after the Kurultai bill passed a reading starts another process
+    store.upsert_documents([
+        legislation("https://legalacts.egov.kz/npa/view?id=16003", f"Проект закона «{TAX_CODE}»",
+                    "draft", "legalacts",
+                    meta={"type": "Проект закона", "created": "2026-10-15"}),
+    ])  # fmt: skip
+    derive(store)
+    assert "legalacts-16003" in {b["key"] for b in bills_of(store)}
+    assert timeline(store, "kurultai-3200") == [("2026-09-21", "first_reading")]
+    # the Senate's register: another registration number is another bill
+    store.upsert_documents([
+        legislation("https://senate.parlam.kz/ru-RU/lawProjects/details/2201", "О туризме",
+                    "bill_page", "senate",
+                    meta={"table_cells": ["1", "02.02.2026", "О туризме", "С-501", "20.03.2026"]}),
+        legislation("https://senate.parlam.kz/ru-RU/lawProjects/details/2202", "О туризме",
+                    "bill_page", "senate",
+                    meta={"table_cells": ["2", "03.03.2026", "О туризме", "С-502", "25.04.2026"]}),
+    ])  # fmt: skip
+    derive(store)
+    assert {"senate-2201", "senate-2202"} <= {b["key"] for b in bills_of(store)}
+    assert timeline(store, "С-501") == [("2026-03-20", "senate_approved")]
+
+
+def test_a_bill_merged_by_an_earlier_version_is_pointed_out(store: Store) -> None:
+    with store.bills_transaction():  # what the old rules left: two Kurultai pages on one bill
+        bill_id = store.insert_bill({"key": "kurultai-3001", "identifiers": {}, "topics": []})
+        for page in ("kurultai/3001", "kurultai/3077"):
+            store.add_bill_alias(bill_id, "page", page)
+    notes = derive(store).notes
+    assert notes == [
+        "bill kurultai-3001 has page kurultai/3001 and kurultai/3077: two bills were merged (by "
+        "an earlier version); its timeline may mix them"
+    ]
+
+
+def test_which_identifiers_and_processes_rule_out_a_title_match() -> None:
+    from kuzet.bill_identity import contradictions, id_conflict, process_conflict
+    from kuzet.bills import Claim
+
+    mine = {("page", "kurultai/3001"), ("legalacts", "15210"), ("registration", "С-412")}
+    assert id_conflict(mine, [("page", "kurultai/3077")])
+    assert id_conflict(mine, [("legalacts", "15211")])
+    assert id_conflict(mine, [("registration", "С-413")])
+    assert id_conflict({("adilet", "Z2600000312")}, [("adilet", "Z2600000313")])
+    assert id_conflict(mine, [("page", "kurultai/3001"), ("legalacts", "15210")]) is None
+    assert id_conflict(mine, [("page", "akorda/o-podpisanii-3012259")]) is None  # another site
+    assert id_conflict(mine, [("registration", "К-77")]) is None  # another register
+    # the Russian and Kazakh notices of one signing: one number
+    signed = {("page", "akorda/o-podpisanii-zakona-3012259")}
+    assert id_conflict(signed, [("page", "akorda/zanga-kol-koidy-3012259")]) is None
+    assert id_conflict(signed, [("page", "akorda/o-podpisanii-zakona-0401269")])
+    assert contradictions(mine | {("page", "akorda/o-podpisanii-3012259")}) is None
+    assert contradictions(signed | {("page", "akorda/zanga-kol-koidy-3012259")}) is None
+    assert contradictions(mine | {("legalacts", "16001")}) == "legalacts 15210 and 16001"
+
+    def claim(stage: str, when: str) -> Claim:
+        return Claim(stage, when, "kurultai", 1, "u", "page", "table")
+
+    def event(stage: str, when: str, basis: str = "table") -> dict[str, Any]:
+        return {"stage": stage, "event_date": when, "evidence": {"origin": "page", "basis": basis}}
+
+    read = [event("introduced", "2026-09-21"), event("first_reading", "2026-10-05")]
+    assert process_conflict(read, [claim("introduced", "2026-11-20")])
+    assert process_conflict(read, [claim("introduced", "2026-09-21")]) is None
+    assert process_conflict(read, [claim("second_reading", "2026-11-20")]) is None
+    assert process_conflict(read, [claim("committee", "2026-10-20")]) is None  # between readings
+    returned = [*read, event("returned", "2026-10-30")]
+    assert process_conflict(returned, [claim("introduced", "2026-11-20")]) is None
+    reported = [event("first_reading", "2026-10-05", basis="reported")]  # a news date: too weak
+    assert process_conflict(reported, [claim("introduced", "2026-11-20")]) is None
+    done = [event("signed", "2025-12-15")]
+    assert process_conflict(done, [claim("signed", "2025-12-17")]) is None  # the same signing
+    assert process_conflict(done, [claim("signed", "2026-11-20")])  # the law amended again
+
+
+# -- the Kurultai's third reading adopts the law ----------------------------------------------
+
+
+def test_a_kurultai_third_reading_also_adopts_the_law_whoever_reports_it(store: Store) -> None:
+    store.upsert_documents([
+        # the Kurultai table: «третье чтение»
+        legislation("https://www.parlam.kz/ru/kurultai/law-projects/3301", "О пчеловодстве",
+                    "bill_page", "kurultai",
+                    meta={"table_cells": ["11.11.2026", "О пчеловодстве", "третье чтение"]}),
+        # a bill page's phrase
+        legislation("https://www.parlam.kz/ru/kurultai/law-projects/3302", "О музеях",
+                    "bill_page", "kurultai", text="Ход рассмотрения: 12.11.2026 — Курултай "
+                    "принял закон в третьем чтении и направил его на подпись Главе государства."),
+        # a news report about a third bill
+        legislation("https://www.parlam.kz/ru/kurultai/law-projects/3303", FAMILY, "bill_page",
+                    "kurultai", meta={"table_cells": ["28.10.2026", FAMILY, "второе чтение"]}),
+        news("https://inform.kz/ru/c1", "Итоги заседания Курултая",
+             f"Депутаты Курултая 13 ноября 2026 года приняли в третьем чтении закон «{FAMILY}».",
+             "2026-11-13T16:00:00+05:00"),
+        # the two-chamber Parliament had no third reading: neither stage is recorded
+        legislation("https://www.parlam.kz/ru/kurultai/law-projects/3304", "О туризме",
+                    "bill_page", "kurultai",
+                    meta={"table_cells": ["20.05.2026", "О туризме", "третье чтение"]}),
+    ])  # fmt: skip
+    annotate(store)
+    derive(store)
+    assert timeline(store, "kurultai-3301") == [
+        ("2026-11-11", "third_reading"), ("2026-11-11", "adopted"),
+    ]  # fmt: skip
+    assert timeline(store, "kurultai-3302")[:2] == [
+        ("2026-11-12", "third_reading"), ("2026-11-12", "adopted"),
+    ]  # fmt: skip
+    assert timeline(store, "kurultai-3303") == [
+        ("2026-10-28", "second_reading"), ("2026-11-13", "third_reading"),
+        ("2026-11-13", "adopted"),
+    ]  # fmt: skip
+    adopted = bill_report.bill_details(store, "kurultai-3303")["timeline"][-1]
+    assert (adopted["stage_label"], adopted["source"]) == ("adopted by the Kurultai", "kazinform")
+    assert adopted["evidence"]["implied_by"] == "third_reading"
+    assert timeline(store, "kurultai-3304") == []
+    # a second report of the same third reading (and adoption) adds evidence, not events
+    store.upsert_documents([
+        news("https://inform.kz/ru/c2", "Курултай принял закон",
+             f"Курултай 13 ноября 2026 года принял в третьем чтении закон «{FAMILY}».",
+             "2026-11-14T10:00:00+05:00"),
+    ])  # fmt: skip
+    annotate(store)
+    assert derive(store).new_events == 0
+    assert len(timeline(store, "kurultai-3303")) == 3
+
+
+def test_bill_modules_stay_focused() -> None:
+    root = Path(__file__).resolve().parent.parent / "kuzet"
+    modules = [*root.glob("bill*.py"), root / "alerts.py", root / "alert_mail.py",
+               root / "cli_bills.py", root / "store" / "bills.py"]  # fmt: skip
+    sizes = {m.name: len(m.read_text("utf-8").splitlines()) for m in modules}
+    assert len(sizes) >= 10
+    assert {name: n for name, n in sizes.items() if n > 400} == {}

@@ -83,7 +83,7 @@ def test_unknown_bill_and_bad_options_are_one_line_errors(run: object, bills_db:
     missing = run("bills", "show", "nosuch")
     assert missing.exit_code == 1
     assert missing.output.strip() == (
-        "Error: no bill 'nosuch' (give an id or key from 'kuzet bills list')"
+        "Error: no bill 'nosuch' (give an id, key or identifier from 'kuzet bills list')"
     )
     assert run("bills", "track", "Z9999999999").exit_code == 1
     assert run("bills", "list", "--stage", "nonsense").exit_code == 2
@@ -136,3 +136,86 @@ def test_steps_overlay_the_sample_sites() -> None:
     with pytest.raises(ValueError, match="no sample step 8"):
         check_step(8)
     assert check_step(0) == 0
+
+
+FAMILY = "По вопросам защиты семьи и детей"
+
+
+def test_a_bill_is_found_by_any_of_its_identifiers(run: object, db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        store.upsert_documents([
+            NewDocument(url="https://legalacts.egov.kz/npa/view?id=15210",
+                        title=f"Проект закона {FAMILY.lower()}", kind="draft",
+                        source="legalacts", lang="ru", text="Проект закона.",
+                        meta={"type": "Проект закона", "created": "2026-09-01"}),
+            NewDocument(url="https://www.parlam.kz/ru/kurultai/law-projects/3101", title=FAMILY,
+                        kind="bill_page", source="kurultai", lang="ru", text="Законопроект.",
+                        meta={"table_cells": ["21.09.2026", FAMILY, "внесён в Курултай"]}),
+            NewDocument(url="https://adilet.zan.kz/rus/docs/Z2600000312", title=FAMILY,
+                        kind="law", source="adilet", lang="ru", text="Закон.",
+                        meta={"doc_id": "Z2600000312", "info": {"Вид акта": "Закон",
+                              "Номер": "312-VIII", "Дата принятия": "20.11.2026"}}),
+        ])  # fmt: skip
+    assert run("alerts").exit_code == 0
+    # the README's example: the key is legalacts-15210 (the draft came first)
+    for ref in ("legalacts-15210", "kurultai-3101", "KURULTAI-3101", "kurultai/3101",
+                "Z2600000312", "z2600000312", "312-VIII"):  # fmt: skip
+        shown = run("bills", "show", ref, "--format", "json")
+        assert shown.exit_code == 0, (ref, shown.output)
+        assert json.loads(shown.output)["key"] == "legalacts-15210", ref
+    assert run("bills", "track", "kurultai-3101").output.startswith(
+        "bill legalacts-15210 now tracked"
+    )
+    assert run("bills", "untrack", "kurultai/3101").output.startswith(
+        "bill legalacts-15210 no longer tracked"
+    )
+    assert run("bills", "show", "kurultai-3102").exit_code == 1
+    # a key-like name that two bills' pages share is refused, naming both
+    with Store.open(db_path) as store, store.bills_transaction():
+        for key, page in (("k1", "akorda/a-3012259"), ("k2", "akorda/b-3012259")):
+            bill_id = store.insert_bill({"key": key, "identifiers": {}, "topics": []})
+            store.add_bill_alias(bill_id, "page", page)
+    both = run("bills", "show", "akorda-3012259")
+    assert both.exit_code == 1
+    assert both.output.strip() == "Error: 'akorda-3012259' names 2 bills: k1, k2 (give one)"
+
+
+def test_bills_list_never_cuts_a_key(run: object, db_path: Path) -> None:
+    long_title = "О внесении изменений " + "и дополнений " * 30
+    with Store.open(db_path) as store:
+        store.upsert_documents([
+            NewDocument(url="https://www.parlam.kz/ru/mazhilis/bills/2025-archive-content-and-more",
+                        title=long_title, kind="bill_page", source="mazhilis", lang="ru",
+                        text="Текст.", meta={"table_cells": ["12.11.2025", "", long_title, "1"]}),
+        ])  # fmt: skip
+    assert run("alerts").exit_code == 0
+    listed = run("bills", "list", "--all")
+    (line,) = [x for x in listed.stdout.splitlines() if "mazhilis-" in x]
+    key = line.split()[1]
+    assert key == "mazhilis-2025-archive-content-and-more"
+    assert run("bills", "show", key).exit_code == 0  # pasted as listed, it works
+    assert line.endswith("…")  # the title is what gets cut
+    assert len(line) <= 180
+
+
+def test_alerts_warn_when_a_mail_server_has_no_one_to_mail(
+    run: object, bills_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUZET_ALERT_TO", raising=False)
+    monkeypatch.setenv("KUZET_SMTP_HOST", "127.0.0.1")
+    warned = run("alerts")
+    assert warned.exit_code == 0
+    lines = [x for x in warned.stderr.splitlines() if x.startswith("warning:")]
+    assert lines == [
+        "warning: a mail server is configured but no alert recipients ([alerts] to, "
+        "KUZET_ALERT_TO are empty): alerts wait in the outbox until recipients are set"
+    ]
+    assert "warning:" not in warned.stdout
+    assert "warning:" in run("alerts").stderr  # also when nothing new is queued
+    with Store.open(bills_db) as store:  # queueing is unchanged: the alert waits, unaddressed
+        assert [r["recipients"] for r in store.outbox_rows()] == [[]]
+    monkeypatch.setenv("KUZET_ALERT_TO", "policy@example.org")
+    assert "warning:" not in run("alerts").output
+    monkeypatch.delenv("KUZET_ALERT_TO")
+    monkeypatch.delenv("KUZET_SMTP_HOST")
+    assert "warning:" not in run("alerts").output  # .eml files: no mail server to wait for

@@ -281,6 +281,27 @@ def test_a_day_in_the_future_is_refused(store: Store) -> None:
         run_digest(store, date(2026, 12, 2), now=NOW)
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "1000-06-15"])
+def test_an_absurdly_early_day_is_one_line_and_leaves_no_run(
+    run: object, store: Store, day: str
+) -> None:
+    result = run("digest", "--date", day)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {day}: no digest for a day before 2000-01-01 "
+        "(expected YYYY-MM-DD, today or yesterday)\n"
+    )
+    assert sql(store.path, "SELECT count(*) FROM runs")[0][0] == 0
+
+
+def test_the_earliest_day_works_and_earlier_ones_are_digest_errors(store: Store) -> None:
+    assert run_digest(store, date(2000, 1, 1), now=NOW).quiet
+    with pytest.raises(DigestError, match="before 2000-01-01"):
+        collect(store, date(1, 1, 1), load_settings(), NOW)
+    with pytest.raises(DigestError, match="this far off"):
+        day_bounds(date(9999, 12, 31))
+
+
 # -- escaping ------------------------------------------------------------------------------
 
 
@@ -387,6 +408,71 @@ def test_new_and_moved_bills_come_first(store: Store) -> None:
         < html.index("Sexual orientation and gender identity")
     )
     assert "Об автомобильных дорогах" not in html  # neither relevant nor tracked
+
+
+def test_a_bill_shows_its_identifiers_joined_and_its_events_in_timeline_order(
+    store: Store,
+) -> None:
+    ids = {"adilet": ["Z2600000312"], "number": ["312-VIII"],
+           "page": ["kurultai/3101", "akorda/o-podpisanii-2011261"],
+           "other_titles": ["По вопросам защиты семьи"]}  # fmt: skip
+    today = "2026-11-30T07:00:00+00:00"
+    sql(
+        store.path,
+        "INSERT INTO bills (id, key, title_ru, identifiers, topics, tracked, first_seen_at, "
+        "updated_at, stage, stage_date) VALUES (1, 'k', 'О защите семьи', ?, '[\"sogi\"]', 0, "
+        "'2026-11-01T05:00:00+00:00', ?, 'in_force', NULL)",
+        json.dumps(ids, ensure_ascii=False),
+        today,
+    )
+    # recorded in this order (an undated stage and one day's stages out of process order)
+    for stage, when in [("in_force", None), ("sent_to_president", "2026-11-11"),
+                        ("adopted", "2026-11-11"), ("third_reading", "2026-11-11"),
+                        ("second_reading", "2026-10-28")]:  # fmt: skip
+        sql(
+            store.path,
+            "INSERT INTO bill_events (bill_id, stage, event_date, source, url, recorded_at) "
+            "VALUES (1, ?, ?, 'kurultai', 'https://x.kz/b', ?)",
+            stage,
+            when,
+            today,
+        )
+    d = collect(store, DAY, load_settings(), NOW)
+    (bill,) = d.bills
+    assert bill.identifiers == (
+        "adilet Z2600000312; number 312-VIII; page kurultai/3101, akorda/o-podpisanii-2011261"
+    )
+    assert [e["stage"] for e in bill.events] == [
+        "approved in second reading", "approved in third reading", "adopted",
+        "sent to the President", "in force",
+    ]  # fmt: skip
+    result = digest_of(store)
+    for shown in (result.text, result.html):
+        assert "adilet Z2600000312; number 312-VIII" in shown
+        assert "['" not in shown
+        assert "[&#39;" not in shown
+        assert "other_titles" not in shown
+        assert "По вопросам защиты семьи" not in shown
+    lines = result.text.splitlines()
+    events = [x.strip() for x in lines if x.startswith("   - ")]
+    assert events[0].startswith("- approved in second reading, 28 Oct 2026")
+    assert events[-1].startswith("- in force")
+
+
+def test_the_header_says_its_topic_counts_are_stories_and_the_chart_documents(
+    sample: Store,
+) -> None:
+    result = digest_of(sample)
+    d = collect(sample, DAY, load_settings(), NOW)
+    sections = ", ".join(f"{s.short} {s.stories}" for s in d.sections)
+    header = next(x for x in result.text.splitlines() if "stories flagged" in x)
+    assert f"documents stored); stories by topic: {sections};" in header
+    assert "Flagged documents per day" in result.text
+    assert (
+        "; stories by topic: " + " &middot; ".join(f"{s.short} {s.stories}" for s in d.sections)
+        in result.html
+    )
+    assert any(s.stories != s.documents for s in d.sections)  # the two counts do differ
 
 
 # -- the chart -----------------------------------------------------------------------------

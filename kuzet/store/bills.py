@@ -200,7 +200,8 @@ class BillsMixin:
         return {"bills": bills, "aliases": aliases, "links": links, "events": events}
 
     def find_bill(self, ref: str) -> dict[str, Any]:
-        """A bill by id, key or identifier (adilet id, registration or law number, …)."""
+        """A bill by id, key, or any identifier: as stored (`Z2600000312`, `312-VIII`, `С-412`,
+        `kurultai/3101`) or written as a key would be (`kurultai-3101`, `legalacts-15210`)."""
         ref = str(ref).strip()
         row = None
         if ref.isdigit():
@@ -208,22 +209,43 @@ class BillsMixin:
         if row is None:
             row = self._one(f"SELECT {_BILL_COLUMNS} FROM bills WHERE key = ?", [ref])
         if row is None:
-            from kuzet.bills import ID_KINDS, norm_id
-
-            for kind in ID_KINDS:
-                value = norm_id(kind, ref)
-                if value is None:
-                    continue
-                row = self._one(
-                    f"SELECT {_BILL_COLUMNS} FROM bills WHERE id = (SELECT min(bill_id) FROM "
-                    "bill_aliases WHERE kind = ? AND value = ?)",
-                    [kind, value],
-                )
-                if row is not None:
-                    break
+            ids = self._bills_by_alias(ref)
+            if len(ids) > 1:
+                keys = [r["key"] for r in self._rows(
+                    f"SELECT key FROM bills WHERE id IN ({','.join('?' * len(ids))}) ORDER BY id",
+                    ids,
+                )]  # fmt: skip
+                raise NotFoundError(f"{ref!r} names {len(ids)} bills: {', '.join(keys)} (give one)")
+            if ids:
+                row = self._one(f"SELECT {_BILL_COLUMNS} FROM bills WHERE id = ?", ids)
         if row is None:
-            raise NotFoundError(f"no bill {ref!r} (give an id or key from 'kuzet bills list')")
+            raise NotFoundError(
+                f"no bill {ref!r} (give an id, key or identifier from 'kuzet bills list')"
+            )
         return _decode(row, "identifiers", "topics")
+
+    def _bills_by_alias(self, ref: str) -> list[int]:
+        """Bills with an identifier that is `ref`, written as stored or as a key."""
+        from kuzet.bills import ID_KINDS, key_for, norm_id
+
+        found: set[int] = set()
+        for kind in ID_KINDS:
+            value = norm_id(kind, ref)
+            if value is not None:
+                found |= {r["bill_id"] for r in self._rows(
+                    "SELECT bill_id FROM bill_aliases WHERE kind = ? AND value = ?", [kind, value]
+                )}  # fmt: skip
+        head, dash, tail = ref.partition("-")
+        if dash and tail and not found:  # `kurultai-3101`: a page, `legalacts-15210`: a draft
+            wanted = ref.lower()
+            for r in self._rows(
+                "SELECT bill_id, kind, value FROM bill_aliases WHERE (kind = 'page' AND "
+                "value LIKE ? || '/%') OR (kind = ? AND value = ?)",
+                [head.lower(), head.lower(), tail],
+            ):
+                if key_for(r["kind"], r["value"]).lower() == wanted:
+                    found.add(r["bill_id"])
+        return sorted(found)
 
     def list_bills(
         self, *, everything: bool = False, stage: str | None = None

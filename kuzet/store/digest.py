@@ -110,7 +110,8 @@ class DigestMixin:
         )
 
     def relevant_bill_events(self, lo: str, hi: str) -> list[dict[str, Any]]:
-        """Events recorded in [lo, hi) for relevant bills, with the bill's fields (`bill_*`)."""
+        """Events recorded in [lo, hi) for relevant bills, by bill and in the order they were
+        recorded (`kuzet.bills.ordered` puts them in timeline order)."""
         return self._rows(
             "SELECT e.id, e.bill_id, e.stage, e.event_date, e.source, "
             "coalesce(s.name, e.source) AS source_name, e.document_id, "
@@ -118,7 +119,7 @@ class DigestMixin:
             "JOIN bills b ON b.id = e.bill_id LEFT JOIN sources s ON s.id = e.source "
             "LEFT JOIN documents d ON d.id = e.document_id "
             f"WHERE {_between('e.recorded_at')} AND (b.topics != '[]' OR b.tracked = 1) "
-            "ORDER BY e.bill_id, coalesce(e.event_date, e.recorded_at), e.id",
+            "ORDER BY e.bill_id, e.id",
             _window(lo, hi),
         )
 
