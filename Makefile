@@ -94,6 +94,8 @@ demo-digest: $(STAMP)  ## the daily digest of the sample crawl
 
 demo-run: $(STAMP)  ## one scheduled cycle, unattended
 	@echo "--- one full scheduled cycle on the sample sites: crawl, annotate, health, alerts, digest, mail"
+	@echo "    (the digest step builds each past day's digest that is due, or says why none is;"
+	@echo "    today's partial one above does not count: the day's own goes out the next morning)"
 	$(KUZET) run --sample --once
 	@echo "--- source health (kaztag fails on purpose; stale after 3 such runs)"
 	$(KUZET) status

@@ -3,17 +3,18 @@
 `python scheduler.py [--db PATH] [--sample] [--once] [--every SECONDS]` is `kuzet run`.
 `build_scheduler()` returns the configured, unstarted BlockingScheduler (Asia/Almaty): one crawl
 job per enabled source on its cron schedule from data/sources.toml, annotation, the alerts check
-(which also sends what is due) and the daily digest, from data/settings.toml `[scheduler]` and
-`[digest]`. With `every` (`--every`, sample sites only) every job runs every so many seconds
-instead: the whole schedule, accelerated, to watch it work.
+(which also builds any digest due and sends what is due) and the daily digest, from
+data/settings.toml `[scheduler]` and `[digest]`. With `every` (`--every`, sample sites only)
+every job runs every so many seconds instead: the whole schedule, accelerated, to watch it work.
 
 Jobs run one at a time (a thread pool of one worker): SQLite has one writer at a time, and a
 crawl is a subprocess that writes too. On start the scheduler takes a lock next to the database
-(one scheduler per database), closes runs a dead process left open, and catches up with one
-cycle in pipeline order: every source whose scheduled crawl was missed is crawled, then
-anything pending is annotated, stale sources reported, alerts checked, a digest missed while it
-was down sent, and mail delivered. SIGTERM or Ctrl-C stops it cleanly: the running job
-finishes (a crawl's subprocess is stopped and its runs closed) and nothing else starts.
+(one scheduler per database), stops a crawl that outlived a killed scheduler, closes runs a dead
+process left open, and catches up with one cycle in pipeline order: every source whose
+scheduled crawl was missed is crawled, then anything pending is annotated, stale sources
+reported, alerts checked, the digests missed while it was down sent, and mail delivered.
+SIGTERM or Ctrl-C stops it cleanly: the running job finishes (a crawl's subprocess is stopped
+and its runs closed) and nothing else starts.
 """
 
 from __future__ import annotations
@@ -31,12 +32,7 @@ from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.events import (
-    EVENT_JOB_ERROR,
-    EVENT_JOB_MAX_INSTANCES,
-    EVENT_JOB_MISSED,
-    JobEvent,
-)
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -44,15 +40,19 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from kuzet import jobs, mail, ops
+from kuzet import jobs, ops
 from kuzet.config import TIMEZONE, SourcesConfig, default_db_path, load_sources
 from kuzet.errors import ConfigError
+from kuzet.job_events import JobListener, log_each_run_once
 from kuzet.logs import close_logging, setup_logging
 from kuzet.settings import Settings, load_settings
 from kuzet.store import Store
 
 log = logging.getLogger("kuzet.scheduler")
 TZ = ZoneInfo(TIMEZONE)
+#: Where the interval jobs' grid starts: every process (the scheduler, `kuzet schedule`) counts
+#: the same fire times from it, e.g. every 15 min at :00, :15, :30 and :45 local time.
+GRID_ORIGIN = datetime(2025, 1, 1, tzinfo=TZ)
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbering: 0 = Sunday
 
 
@@ -116,7 +116,9 @@ def build_scheduler(
 ) -> BlockingScheduler:
     """The configured, unstarted scheduler with every job.
 
-    `now` (default: the current time) anchors the interval jobs. With `catch_up`, a `catch-up`
+    The interval jobs (`alerts`, `annotate`) fire on a fixed grid counted from GRID_ORIGIN (local
+    midnight), the same in every process. `now` (default: the current time) anchors only the
+    accelerated schedule (`every`) and the catch-up. With `catch_up`, a `catch-up`
     job runs as soon as the scheduler starts: one cycle in pipeline order, crawling only the
     sources whose scheduled crawl was missed (read from the database; see `missed_crawls`).
     A `now` given here is also the catch-up's clock for the digest (which days are due).
@@ -127,10 +129,7 @@ def build_scheduler(
     fixed_now = now
     now = (now or datetime.now(TZ)).astimezone(TZ)
     db = str(db or default_db_path())
-    options = settings.scheduler
-    for key in ("alerts_every_minutes", "annotate_every_minutes"):
-        if options[key] < 1:
-            raise ConfigError(f"[scheduler] {key} must be at least 1 (got {options[key]})")
+    options = settings.scheduler  # ranges checked when the settings were loaded
     if every is not None and every < 1:
         raise ConfigError(
             f"the accelerated interval (--every) must be at least 1 second, not {every}"
@@ -146,14 +145,17 @@ def build_scheduler(
     }
     for job_id, func, minutes, what in (
         ("annotate", jobs.annotate_job, options["annotate_every_minutes"], "annotate pending"),
-        ("alerts", jobs.alerts_job, options["alerts_every_minutes"], "check alerts, send mail"),
+        (
+            "alerts",
+            jobs.alerts_job,
+            options["alerts_every_minutes"],
+            "check alerts, build any digest due, send mail",
+        ),
     ):
         if every:
             trigger, name = _every(every, now), f"{what}, every {every} s"
         else:
-            trigger = IntervalTrigger(
-                minutes=minutes, start_date=now + timedelta(minutes=minutes), timezone=TZ
-            )
+            trigger = IntervalTrigger(minutes=minutes, start_date=GRID_ORIGIN, timezone=TZ)
             name = f"{what}, every {minutes} min"
         scheduler.add_job(func, trigger, args=[db], id=job_id, name=name, **common)
     hour, minute = settings.digest["time"].split(":")
@@ -178,6 +180,7 @@ def build_scheduler(
     scheduler.add_listener(
         JobListener(db), EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
     )
+    log_each_run_once()
     if catch_up:
         with Store.open(db) as store:
             last = store.last_runs("crawl")
@@ -219,46 +222,6 @@ def missed_crawls(
     return missed
 
 
-class JobListener:
-    """Logs job errors and missed or skipped runs; a failed job also e-mails operations."""
-
-    def __init__(self, db: str) -> None:
-        self.db = db
-
-    def __call__(self, event: JobEvent) -> None:
-        if event.code == EVENT_JOB_MISSED:
-            log.warning(
-                "job %s missed its run of %s: it could not start within the misfire grace "
-                "time (a long job before it, or the machine was asleep)",
-                event.job_id,
-                _when(event.scheduled_run_time),
-            )
-        elif event.code == EVENT_JOB_MAX_INSTANCES:
-            log.warning(
-                "job %s skipped its run of %s: its previous run is still running or waiting",
-                event.job_id,
-                ", ".join(_when(t) for t in event.scheduled_run_times),
-            )
-        elif event.code == EVENT_JOB_ERROR:
-            error = f"{type(event.exception).__name__}: {event.exception}"
-            # APScheduler has logged the traceback just before
-            log.error("job %s failed: %s; notifying operations", event.job_id, error)
-            self._notify(event.job_id, error)
-
-    def _notify(self, job_id: str, error: str) -> None:
-        try:
-            settings = load_settings()
-            with Store.open(self.db) as store:
-                if ops.notify_job_failure(store, settings, job_id, error) is not None:
-                    mail.send_pending(store, settings)
-        except Exception:  # the listener must never take the scheduler down
-            log.exception("could not queue the notice that job %s failed", job_id)
-
-
-def _when(value: datetime) -> str:
-    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
 def job_table(scheduler: BlockingScheduler, now: datetime | None = None) -> list[dict[str, Any]]:
     """Every job with its next fire time after `now`, soonest first."""
     now = (now or datetime.now(TZ)).astimezone(TZ)
@@ -297,7 +260,7 @@ def serve(
 def _prepare(db: Path, settings: Settings, sample: bool, every: int | None) -> BlockingScheduler:
     jobs.STOP.clear()
     with Store.open(db) as store:
-        ops.close_orphaned_runs(store)
+        ops.close_orphaned_runs(store, grace=settings.scheduler["crawl_kill_grace_seconds"])
     scheduler = build_scheduler(db, sample=sample, settings=settings, catch_up=True, every=every)
     log.info(
         "scheduler started on %s (pid %s, %d jobs%s%s); stop with SIGTERM or Ctrl-C",
@@ -350,7 +313,7 @@ def serve_once(
     with ops.SchedulerLock(Path(db)), _logging(settings, stderr_level=logging.CRITICAL):
         jobs.STOP.clear()
         with Store.open(db) as store:
-            ops.close_orphaned_runs(store)
+            ops.close_orphaned_runs(store, grace=settings.scheduler["crawl_kill_grace_seconds"])
         worker = threading.Thread(target=cycle, name="kuzet-cycle")
         with _signals(on_signal):
             worker.start()

@@ -1,7 +1,9 @@
 """Run a crawl of some sources in this process: `python -m crawler.run --db PATH [SOURCE…]`.
 
 `kuzet crawl` starts it as a subprocess (the Twisted reactor cannot be restarted in one
-process); each source gets its own crawler, spider and `runs` row.
+process); each source gets its own crawler, spider and `runs` row. With `--parent-pid PID`
+(as `kuzet crawl` and the scheduler start it) it stops when that process is gone, however it
+went (kuzet.lifeline).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from crawler.spiders.legalacts import LegalactsSpider
 from crawler.spiders.news import NewsSpider
 from crawler.spiders.parliament import ParliamentSpider
 from kuzet.config import Source, SourcesConfig, load_sources
+from kuzet.lifeline import PARENT_OPTION, die_with_parent
 
 SPIDERS: dict[str, type[SourceSpider]] = {
     "news": NewsSpider,
@@ -76,8 +79,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample-proxy", help="Fetch everything through the sample server.")
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument(
+        PARENT_OPTION, type=int, metavar="PID", help="Stop when this process (the parent) is gone."
+    )
+    parser.add_argument(
+        "--parent-grace",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="After the parent is gone, how long a clean stop may take before exiting at once.",
+    )
     parser.add_argument("sources", nargs="*")
     args = parser.parse_args(argv)
+    if args.parent_pid is not None:
+        die_with_parent(args.parent_pid, args.parent_grace)
     config = load_sources()
     settings = crawl_settings(config, args.db, args.sample_proxy, args.log_level)
     for pair in args.set:

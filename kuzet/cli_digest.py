@@ -34,7 +34,9 @@ def digest(day: str | None, send: bool, out: Path | None) -> None:
 
     Always writes var/digests/YYYY-MM-DD.html ($KUZET_VAR). With --send the digest is queued
     in the outbox (never twice for one day) and everything due is delivered: over SMTP, or
-    as .eml files under var/outbox/ without a mail server.
+    as .eml files under var/outbox/ without a mail server. Today's digest (--date today) is
+    partial, the day being not over: marked so, sent at most once a day, and it does not
+    replace the day's digest, which the scheduler still sends the next morning.
 
     Example: kuzet digest --date 2026-11-30 --send
     """
@@ -43,17 +45,20 @@ def digest(day: str | None, send: bool, out: Path | None) -> None:
     with open_store() as store:
         result = run_digest(store, wanted, send=send, out=out, settings=settings)
         report = mail.send_pending(store, settings) if send else None
-        message = store.digest_message(result.day) if send else None
+        message = store.queued_message(result.dedupe_key) if send else None
     what = (
         "quiet day"
         if result.quiet
         else (f"{result.stories} stories ({result.documents} documents), {result.bills} bills")
     )
-    click.echo(f"digest of {result.day}: {what}")
+    partial = " (partial: the day is not over)" if result.partial else ""
+    click.echo(f"digest of {result.day}{partial}: {what}")
     click.echo(f"  HTML: {result.path}" + (f" and {result.out}" if result.out else ""))
     if not send:
         return
-    if result.already_queued:
+    if result.already_queued and result.partial:
+        click.echo("  a partial digest of this day was queued before: not queued again")
+    elif result.already_queued:
         click.echo("  the digest of this day was queued before: not queued again")
     elif result.queued_id:
         click.echo(f"  queued as outbox message #{result.queued_id}")

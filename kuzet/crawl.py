@@ -5,7 +5,8 @@ A crawl runs as `python -m crawler.run` in its own process group (the Twisted re
 restarted inside one process). With a time limit, a crawl still running when it expires is
 asked to stop (SIGTERM), then killed with its whole group (SIGKILL) after a grace period; every
 source it had not finished is recorded as failed, saying why, and the sources that finished
-keep their runs.
+keep their runs. The crawl is told which process started it (`--parent-pid`): if that process
+dies, however it dies, the crawl stops too, within the same grace period (kuzet.lifeline).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def crawl(
     server = SampleServer(step=step) if sample else nullcontext(None)
     with server as proxy:
         cmd = [sys.executable, "-m", "crawler.run", "--db", str(db), "--log-level", log_level]
+        cmd += ["--parent-pid", str(os.getpid()), "--parent-grace", f"{kill_grace:g}"]
         cmd += [*(["--sample-proxy", proxy] if proxy else []), *names]
         proc = subprocess.Popen(
             cmd,

@@ -16,6 +16,11 @@ the first and referred to under the others.
 `run_digest` is the public entry point (the scheduler calls it): it always writes
 `$KUZET_VAR/digests/YYYY-MM-DD.html`, and with `send=True` queues the e-mail (key
 `digest:YYYY-MM-DD`) in the outbox once; building a day again never queues it twice.
+
+A digest of a day that is not over yet (today, Asia/Almaty: `kuzet digest --date today`) is
+*partial*: its subject and heading say so, and it is queued under a key of its own,
+`digest:partial:YYYY-MM-DD`, at most once a day. It never stands for that day's digest: the
+full one is still built and sent once the day is over (see `kuzet.jobs.digest_days_due`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import base64
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,7 +37,7 @@ from zoneinfo import ZoneInfo
 from kuzet import clusters, digest_chart
 from kuzet import digest_render as r
 from kuzet.config import TIMEZONE, var_dir
-from kuzet.digest_model import collect, day_bounds
+from kuzet.digest_model import Digest, collect, day_bounds
 from kuzet.errors import ConfigError, DigestError, OutputError
 from kuzet.mail import InlineImage, Outgoing, queue
 from kuzet.settings import Settings, load_settings
@@ -40,7 +45,28 @@ from kuzet.store import Store
 
 log = logging.getLogger(__name__)
 TZ = ZoneInfo(TIMEZONE)
-__all__ = ["DigestResult", "day_bounds", "parse_day", "run_digest"]
+__all__ = ["DigestResult", "day_bounds", "digest_key", "parse_day", "run_digest"]
+
+
+def digest_key(day: date, *, partial: bool = False) -> str:
+    """The outbox dedupe key of the digest of `day`: `digest:YYYY-MM-DD`, or
+    `digest:partial:YYYY-MM-DD` for one built before the day was over."""
+    return f"digest:{'partial:' if partial else ''}{day.isoformat()}"
+
+
+class PartialDigest(Digest):
+    """The digest of a day not over yet: its subject and heading say it is partial."""
+
+    @property
+    def subject(self) -> str:
+        return f"[partial, up to {self.built_at[-5:]}] {super().subject}"
+
+    @classmethod
+    def of(cls, digest: Digest) -> PartialDigest:
+        """`digest`, marked partial (its heading names the time it was built)."""
+        partial = cls(**{f.name: getattr(digest, f.name) for f in fields(digest)})
+        partial.day_label = f"Partial digest: {digest.day_label}, up to {digest.built_at[-5:]}"
+        return partial
 
 
 @dataclass
@@ -57,6 +83,10 @@ class DigestResult:
     quiet: bool
     out: Path | None = None
     already_queued: bool = False
+    #: Built before the day was over (queued under `digest:partial:YYYY-MM-DD`).
+    partial: bool = False
+    #: The outbox key it is (or would be) queued under.
+    dedupe_key: str = ""
     subject: str = ""
     stories: int = 0
     documents: int = 0
@@ -93,8 +123,10 @@ def run_digest(
 
     Always writes `$KUZET_VAR/digests/YYYY-MM-DD.html` (and `out` if given); with `send`,
     queues the message (kind `digest`, key `digest:YYYY-MM-DD`) unless that day's digest was
-    queued before. Raises DigestError for a day in the future, ConfigError for unusable
-    settings, OutputError when a file cannot be written (nothing is queued then).
+    queued before. A day not over at `now` (today) gives a partial digest, queued under
+    `digest:partial:YYYY-MM-DD` (once a day). Raises DigestError for a day in the future,
+    ConfigError for unusable settings, OutputError when a file cannot be written (nothing is
+    queued then).
     """
     settings = settings or load_settings()
     now = now or datetime.now(UTC)
@@ -112,9 +144,8 @@ def run_digest(
         store.finish_run(run_id, "failed", message=f"{day}: {type(exc).__name__}: {exc}"[:500])
         raise
     queued = f"queued #{result.queued_id}" if result.queued_id else "not queued"
-    store.finish_run(
-        run_id, "ok", pages=result.items, message=f"{day}: {result.items} entries, {queued}"
-    )
+    what = f"{day}{' (partial)' if result.partial else ''}: {result.items} entries"
+    store.finish_run(run_id, "ok", pages=result.items, message=f"{what}, {queued}")
     return result
 
 
@@ -129,6 +160,10 @@ def _build(
 ) -> DigestResult:
     clusters.cluster_pending(store)
     digest = collect(store, day, settings, now)
+    partial = day >= now.astimezone(TZ).date()
+    if partial:
+        digest = PartialDigest.of(digest)
+    key = digest_key(day, partial=partial)
     png = digest_chart.draw(digest.chart, digest.chart_days) if not digest.quiet else b""
     cid = f"chart-{day.isoformat()}@kuzet"
     data_uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -143,7 +178,7 @@ def _build(
     if send:
         message = Outgoing(
             kind="digest",
-            dedupe_key=f"digest:{day.isoformat()}",
+            dedupe_key=key,
             recipients=list(settings.digest["to"]),
             subject=digest.subject,
             text=text,
@@ -153,7 +188,8 @@ def _build(
         queued_id = queue(store, message, settings)
         already = queued_id is None
         if already:
-            log.info("the digest of %s was queued before; not queued again", day)
+            what = "a partial digest" if partial else "the digest"
+            log.info("%s of %s was queued before; not queued again", what, day)
     return DigestResult(
         day=day,
         path=path,
@@ -162,6 +198,8 @@ def _build(
         quiet=digest.quiet,
         out=out,
         already_queued=already,
+        partial=partial,
+        dedupe_key=key,
         subject=digest.subject,
         stories=digest.story_count,
         documents=digest.documents,

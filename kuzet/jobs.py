@@ -12,6 +12,11 @@ annotation stops between batches, so nothing is left half-written.
 The alerts and the digest keep their own books: `kuzet.alerts.check_alerts` and
 `kuzet.digest.run_digest` each write their `runs` row (jobs `alerts`, `digest`) and queue their
 messages under dedupe keys, so the steps here only call them and report what they did.
+
+Which digests are due is read from the outbox, never from a job's own record: every day of the
+catch-up window whose digest is not queued (`digest_days_due`). The `digest` job builds them at
+08:00, the catch-up at start, and the `alerts` job every 15 minutes too, so a digest run that
+APScheduler dropped (the worker busy past its misfire grace time) goes out within 15 minutes.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from kuzet import mail, ops
 from kuzet.alerts import check_alerts, describe
 from kuzet.config import TIMEZONE
 from kuzet.crawl import CrawlReport, crawl
-from kuzet.digest import run_digest
+from kuzet.digest import digest_key, run_digest
 from kuzet.settings import Settings, load_settings
 from kuzet.store import Store
 
@@ -78,15 +83,31 @@ def annotate_job(db: str) -> None:
         _log_lines(annotate_step(Path(db)))
 
 
-def alerts_job(db: str) -> None:
-    """Find new bill events and queue their alerts, then send every message that is due."""
+def alerts_job(db: str, now: str | None = None) -> None:
+    """Find new bill events and queue their alerts, build the digest of any day due (a digest
+    run that was missed), then send every message that is due. Raises if a step failed, after
+    the others ran.
+
+    `now` (ISO 8601; default: the current time) is the clock that decides which days are due.
+    """
     if stopping():
         return
     settings = load_settings()
+    failed = []
     try:
-        _log_lines(alerts_step(Path(db), settings))
-    finally:  # messages already queued (digests, retries) go out even if the check failed
+        for name, step in (
+            ("alerts", lambda: alerts_step(Path(db), settings)),
+            ("digest", lambda: digest_step(Path(db), settings, now=_time(now), say_none=False)),
+        ):
+            try:
+                _log_lines(step())
+            except Exception as exc:  # a step boundary: log it, go on with the next one
+                log.exception("step %s failed", name)
+                failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    finally:  # messages already queued (digests, retries) go out even if a step failed
         _log_lines(mail_step(Path(db), settings))
+    if failed:
+        raise StepsFailedError("; ".join(failed))
 
 
 def digest_job(db: str, now: str | None = None) -> None:
@@ -193,17 +214,21 @@ def alerts_step(db: Path, settings: Settings) -> list[str]:
     return [head, *(f"alerts: {line}" for line in report.lines)]
 
 
-def digest_step(db: Path, settings: Settings, *, now: datetime | None = None) -> list[str]:
+def digest_step(
+    db: Path, settings: Settings, *, now: datetime | None = None, say_none: bool = True
+) -> list[str]:
     """Build and queue the digest of each day due and not yet queued (kuzet.digest).
 
     `run_digest` records its own `runs` row (job `digest`) and queues the message under
     `digest:YYYY-MM-DD` at most once, so a digest queued meanwhile (`kuzet digest --send` by
-    hand) is reported, not queued again.
+    hand) is reported, not queued again. With nothing due, one line says why (none with
+    `say_none` false: the alerts job asks every 15 minutes).
     """
     now = (now or datetime.now(LOCAL)).astimezone(LOCAL)
     lines = []
     with Store.open(db) as store:
-        for day in digest_days_due(store, settings, now):
+        due = digest_days_due(store, settings, now)
+        for day in due:
             if stopping():
                 break
             result = run_digest(store, day, send=True, settings=settings, now=now)
@@ -212,7 +237,9 @@ def digest_step(db: Path, settings: Settings, *, now: datetime | None = None) ->
                 lines.append(f"digest {day}: {what}, already in the outbox")
             else:
                 lines.append(f"digest {day}: {what}, queued #{result.queued_id}")
-    return lines or ["digest: nothing due (the last one was sent)"]
+        if not due and say_none:
+            lines.append(f"digest: nothing due ({why_no_digest_due(store, settings, now)})")
+    return lines
 
 
 def mail_step(db: Path, settings: Settings) -> list[str]:
@@ -229,28 +256,54 @@ def mail_step(db: Path, settings: Settings) -> list[str]:
 
 
 def digest_days_due(store: Store, settings: Settings, now: datetime) -> list[date]:
-    """Days whose digest should have gone out by `now` and has not (oldest first).
+    """Days whose digest should have gone out by `now` and has not, oldest first.
 
-    The digest of day D goes out on D+1 at `[digest] time`. After downtime, the days missed
-    since the last digest sent are due, at most `[scheduler] digest_catch_up_days` of them;
-    with no digest ever sent, only the latest.
+    The digest of day D goes out on D+1 at `[digest] time` (Asia/Almaty). Due: every day of
+    the catch-up window (the latest `[scheduler] digest_catch_up_days` days whose time has
+    come) whose digest (`digest:YYYY-MM-DD`) is not in the outbox, so a gap is filled however
+    a later day was sent; a partial digest (built before its day was over) does not count.
+    Days before the database recorded anything (its first run or document) are not due: there
+    was nothing to report yet. Cheap when nothing is due: one look-up per day of the window.
     """
+    latest = _latest_due_day(settings, now)
+    window = settings.scheduler["digest_catch_up_days"]
+    days = [latest - timedelta(days=n) for n in reversed(range(window))]
+    missing = [d for d in days if not store.is_queued(digest_key(d))]
+    first = _first_day(store) if missing else None
+    return [d for d in missing if first is not None and d >= first]
+
+
+def why_no_digest_due(store: Store, settings: Settings, now: datetime) -> str:
+    """Why `digest_days_due` finds nothing at `now`, in a few words for the log."""
+    latest = _latest_due_day(settings, now)
+    at = settings.digest["time"]
+    first = _first_day(store)
+    if first is None:
+        return "the database holds nothing yet"
+    if latest < first:
+        return (
+            f"Kuzet holds nothing from before {first}; the digest of {first} goes out on "
+            f"{first + timedelta(days=1)} at {at}"
+        )
+    return (
+        f"the digest of {latest} is in the outbox; the next, of {latest + timedelta(days=1)}, "
+        f"goes out on {latest + timedelta(days=2)} at {at}"
+    )
+
+
+def _latest_due_day(settings: Settings, now: datetime) -> date:
+    """The latest day whose digest time has come by `now` (Asia/Almaty)."""
     now = now.astimezone(LOCAL)
     hour, minute = (int(x) for x in settings.digest["time"].split(":"))
-    latest = now.date() - timedelta(days=1 if now.time() >= time(hour, minute) else 2)
-    sent = [d for key in store.queued_keys("digest:") if (d := _key_day(key))]
-    window = max(1, settings.scheduler["digest_catch_up_days"])
-    oldest = latest - timedelta(days=window - 1)
-    first = max(oldest, max(sent) + timedelta(days=1)) if sent else latest
-    days = [first + timedelta(days=n) for n in range((latest - first).days + 1)]
-    return [d for d in days if not store.is_queued(f"digest:{d.isoformat()}")]
+    return now.date() - timedelta(days=1 if now.time() >= time(hour, minute) else 2)
 
 
-def _key_day(key: str) -> date | None:
-    try:
-        return date.fromisoformat(key.removeprefix("digest:")[:10])
-    except ValueError:
+def _first_day(store: Store) -> date | None:
+    """The Asia/Almaty day the database first recorded something, or None."""
+    first = store.first_record_at()
+    if first is None:
         return None
+    return datetime.fromisoformat(first.replace("Z", "+00:00")).astimezone(LOCAL).date()
 
 
 # -- one full cycle ---------------------------------------------------------------------------

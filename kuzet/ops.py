@@ -12,7 +12,9 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import signal
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +25,7 @@ from zoneinfo import ZoneInfo
 from kuzet.config import TIMEZONE
 from kuzet.errors import SchedulerRunningError, StoreError
 from kuzet.health import SourceHealth, source_health
+from kuzet.lifeline import orphaned_crawl
 from kuzet.mail import Outgoing, queue
 from kuzet.settings import Settings, load_settings
 from kuzet.store import Store
@@ -116,7 +119,8 @@ def lock_holder(db: Path) -> int | None:
 
 
 def pid_alive(pid: int) -> bool:
-    """True if a process with this pid exists (ours or another user's)."""
+    """True if a process with this pid exists (ours or another user's) and has not ended: a
+    zombie (ended, not yet reaped by a parent that does not reap) counts as gone."""
     if pid == os.getpid():
         return True
     try:
@@ -125,11 +129,21 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text("ascii", "replace").rpartition(")")[2]
+    except OSError:  # no /proc here, or it ended meanwhile
+        return not Path("/proc").is_dir()
+    return state.split()[:1] not in (["Z"], ["X"])
 
 
-def close_orphaned_runs(store: Store) -> list[dict[str, Any]]:
-    """Close runs left `running` by a process that died (crash, power cut, SIGKILL)."""
+def close_orphaned_runs(store: Store, *, grace: float = 15.0) -> list[dict[str, Any]]:
+    """Close runs left `running` by a process that died (crash, power cut, SIGKILL).
+
+    A crawl process still alive whose parent died (a scheduler SIGKILLed mid-crawl, its crawl
+    not yet stopped; see kuzet.lifeline) is stopped first: SIGTERM to its process group, SIGKILL
+    after `grace` seconds; then its runs are closed with the others.
+    """
+    stop_orphaned_crawls(store, grace)
     closed = store.close_orphaned_runs(
         pid_alive, "interrupted: {pid} ended without finishing this run (stopped or crashed)"
     )
@@ -142,6 +156,46 @@ def close_orphaned_runs(store: Store) -> list[dict[str, Any]]:
             row["started_at"],
         )
     return closed
+
+
+def stop_orphaned_crawls(store: Store, grace: float) -> list[int]:
+    """Stop every live crawl process of a running crawl run whose parent is gone; their pids."""
+    pids = sorted(
+        {int(r["pid"]) for r in store.unfinished_runs("crawl") if r["pid"] is not None}
+        - {os.getpid()}
+    )
+    stopped = [pid for pid in pids if pid_alive(pid) and orphaned_crawl(pid)]
+    for pid in stopped:
+        log.warning(
+            "crawl process %s outlived the process that started it: stopping it (SIGTERM, "
+            "SIGKILL after %g s)",
+            pid,
+            grace,
+        )
+        _signal_group(pid, signal.SIGTERM)
+        _signal_group(pid, signal.SIGCONT)  # a stopped process must run to see its SIGTERM
+    _wait_gone(stopped, grace)
+    for pid in stopped:
+        if pid_alive(pid):
+            log.warning("crawl process %s did not stop within %g s: killing it", pid, grace)
+            _signal_group(pid, signal.SIGKILL)
+    _wait_gone(stopped, 5.0)  # SIGKILL cannot be refused: gone as soon as the kernel is done
+    return stopped
+
+
+def _wait_gone(pids: list[int], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    """`sig` to the process group led by `pid` (a crawl leads its own), else to `pid`."""
+    with suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
 
 
 # -- stale sources ---------------------------------------------------------------------------

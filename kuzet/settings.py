@@ -29,12 +29,15 @@ _NAMED_ADDRESS = re.compile(r"^(?:[^<>\r\n\"]*|\"[^\"\r\n]*\")\s*<([^<>\s]+)>$")
 @dataclass(frozen=True)
 class Key:
     """One setting: its type (`str`, `int`, `bool`, `addresses`, `choice:a|b`, `hhmm`), its
-    default and the environment variable that overrides it (if any)."""
+    default, the environment variable that overrides it (if any) and, for a whole number, the
+    range it must lie in (`low` to `high`, both included; `high` None: no upper bound)."""
 
     type: str
     default: Any
     env: str | None = None
     doc: str = ""
+    low: int = 0
+    high: int | None = None
 
 
 SPEC: dict[str, dict[str, Key]] = {
@@ -73,16 +76,30 @@ SPEC: dict[str, dict[str, Key]] = {
         "stale_after_runs": Key("int", 3, None, "failed or empty runs before a source is stale"),
     },
     "scheduler": {
-        "alerts_every_minutes": Key("int", 15, None, "alerts check (and mail sending) interval"),
-        "annotate_every_minutes": Key("int", 60, None, "annotation of anything left pending"),
-        "crawl_time_limit_seconds": Key("int", 1800, None, "a crawl running longer is killed"),
-        "crawl_kill_grace_seconds": Key("int", 15, None, "SIGTERM to SIGKILL for a crawl"),
-        "misfire_grace_seconds": Key("int", 3600, None, "how late a job may still start"),
-        "digest_catch_up_days": Key("int", 3, None, "missed digests sent after downtime"),
+        "alerts_every_minutes": Key(
+            "int", 15, None, "alerts check (and mail sending) interval", low=1, high=1440
+        ),
+        "annotate_every_minutes": Key(
+            "int", 60, None, "annotation of anything left pending", low=1, high=1440
+        ),
+        "crawl_time_limit_seconds": Key(
+            "int", 1800, None, "a crawl running longer is killed; 0: no limit", high=86400
+        ),
+        "crawl_kill_grace_seconds": Key(
+            "int", 15, None, "SIGTERM to SIGKILL for a crawl", low=1, high=600
+        ),
+        "misfire_grace_seconds": Key(
+            "int", 3600, None, "how late a job may still start", low=1, high=86400
+        ),
+        "digest_catch_up_days": Key(
+            "int", 3, None, "missed digests sent after downtime", low=1, high=30
+        ),
         "log_dir": Key("str", "", "KUZET_LOG_DIR", "log directory; default var/logs"),
         "log_level": Key("choice:DEBUG|INFO|WARNING|ERROR", "INFO", "KUZET_LOG_LEVEL", "log level"),
-        "log_max_bytes": Key("int", 5_000_000, None, "size at which a log file is rotated"),
-        "log_backups": Key("int", 10, None, "rotated log files kept"),
+        "log_max_bytes": Key(
+            "int", 5_000_000, None, "size at which a log file is rotated", low=1000
+        ),
+        "log_backups": Key("int", 10, None, "rotated log files kept", low=1, high=1000),
     },
 }
 
@@ -176,8 +193,10 @@ def _coerce(key: Key, raw: Any, where: str, *, from_env: bool = False) -> Any:
     try:
         if kind == "int":
             value = int(raw) if from_env and raw.strip().isdigit() else raw
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError("expected a whole number >= 0")
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"expected a whole number {_span(key)}")
+            if value < key.low or (key.high is not None and value > key.high):
+                raise ValueError(f"must be a whole number {_span(key)}")
             return value
         if kind == "bool":
             if from_env:
@@ -206,6 +225,12 @@ def _coerce(key: Key, raw: Any, where: str, *, from_env: bool = False) -> Any:
         return value
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc} (got {raw!r})") from exc
+
+
+def _span(key: Key) -> str:
+    if key.high is None:
+        return f">= {key.low}"
+    return f"from {key.low} to {key.high}"
 
 
 def check_address(value: str) -> str:

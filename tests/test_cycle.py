@@ -119,6 +119,19 @@ def digest_day_due(at: datetime, send_time: time = time(8)) -> date:
     return local.date() - timedelta(days=1 if local.time() >= send_time else 2)
 
 
+def installed_on(db: Path, day: date) -> Path:
+    """A database Kuzet first used on `day` at noon (Asia/Almaty): one run recorded then. No
+    digest is due for a day before a database's first record, so a test that wants the digest
+    of the latest day due starts from a database installed on that day."""
+    with Store.open(db) as store:
+        run_id = store.start_run("import")
+        store.finish_run(run_id, "ok", message="installed")
+        noon = datetime.combine(day, time(12), tzinfo=TZ).isoformat()
+        store.db.execute("UPDATE runs SET started_at = ? WHERE id = ?", [noon, run_id])
+        store.db.conn.commit()
+    return db
+
+
 def days_due_between(before: datetime, after: datetime) -> set[str]:
     """Digest keys a run between `before` and `after` may build (one, unless it spans 08:00)."""
     return {f"digest:{digest_day_due(t).isoformat()}" for t in (before, after)}
@@ -207,6 +220,7 @@ def first_cycle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     db = tmp / "kuzet.db"
     env = subprocess_env(tmp / "var", write_sources(tmp / "sources.toml"))
     before = datetime.now(TZ)
+    installed_on(db, digest_day_due(before))
     result = kuzet(db, env, "run", "--sample", "--once")
     after = datetime.now(TZ)
     return {
@@ -267,7 +281,8 @@ def test_a_second_cycle_queues_nothing_new(first_cycle: dict[str, Any], tmp_path
     assert again.returncode == 0, again.stderr
     lines = again.stdout.splitlines()
     assert re.match(r"alerts: nothing new \(\d+ bills followed, \d+ relevant\)$", lines[-3])
-    assert lines[-2:] == ["digest: nothing due (the last one was sent)", "mail: nothing due"]
+    assert re.match(r"digest: nothing due \(the digest of [\d-]+ is in the outbox; ", lines[-2])
+    assert lines[-1] == "mail: nothing due"
     assert all(re.search(r", 0 new, 0 changed,", x) for x in lines if x.startswith("crawl "))
     assert len(outbox(db)) == 2
     assert sorted(p.name for p in (var / "outbox").iterdir()) == eml_before
@@ -294,6 +309,7 @@ def test_bounded_real_run_with_accelerated_schedules(
         **smtp_env(smtp_server.port),
     )
     before = datetime.now(TZ)
+    installed_on(db, digest_day_due(before))
     run = Scheduler(db, env, "--every", "5")
     started.append(run)
 
@@ -379,6 +395,9 @@ def test_catch_up_after_the_digest_time_sends_the_missed_digest_once(
     (first_seen,) = rows(db, "SELECT min(first_seen_at) FROM documents")[0]
     day = datetime.fromisoformat(first_seen.replace("Z", "+00:00")).astimezone(TZ).date()
     assert f"digest:{day}" not in outbox(db)
+    # the first cycle sent the digest of the day before `day` or, run before 08:00, of the day
+    # before that: then the day in between is due too (a gap is filled, quiet or not)
+    gap = [d for d in [day - timedelta(days=1)] if f"digest:{d}" not in outbox(db)]
     morning = datetime.combine(day + timedelta(days=1), time(8, 0, 30), tzinfo=TZ)
     sched = scheduler.build_scheduler(db, sample=True, now=morning, catch_up=True)
     job = sched.get_job("catch-up")
@@ -386,10 +405,12 @@ def test_catch_up_after_the_digest_time_sends_the_missed_digest_once(
     assert job.args[2:] == (True, morning.isoformat())
     assert set(job.args[1]) == set(SOURCES)  # none was crawled since yesterday's schedule
     job.func(*job.args)
-    (_from, to, raw), *others = smtp_server.messages
-    assert others == []
-    assert to == [READERS]
-    digest = parse(raw)
+    assert [to for _f, to, _raw in smtp_server.messages] == [[READERS]] * (len(gap) + 1)
+    subjects = [parse(raw)["Subject"] for _f, _to, raw in smtp_server.messages]
+    assert [x[: len("Kuzet digest YYYY-MM-DD")] for x in subjects] == [
+        f"Kuzet digest {d}" for d in [*gap, day]
+    ]
+    digest = parse(smtp_server.messages[-1][2])
     assert digest["Subject"].startswith(f"Kuzet digest {day}: ")
     assert "quiet day" not in digest["Subject"]  # the crawled documents of that day are in it
     assert outbox(db)[f"digest:{day}"]["status"] == "sent"
@@ -397,11 +418,12 @@ def test_catch_up_after_the_digest_time_sends_the_missed_digest_once(
     later = morning + timedelta(minutes=20)
     jobs.catch_up_job(str(db), [], True, later.isoformat())
     jobs.digest_job(str(db), later.isoformat())
-    assert len(smtp_server.messages) == 1
+    jobs.alerts_job(str(db), later.isoformat())
+    assert len(smtp_server.messages) == len(gap) + 1
     digests = [k for k in outbox(db) if k.startswith("digest:")]
-    assert len(digests) == 2  # the first cycle's, and this one
+    assert len(digests) == 2 + len(gap)  # the first cycle's, and these
     assert digests[-1] == f"digest:{day}"
-    assert len(rows(db, "SELECT id FROM runs WHERE job = 'digest'")) == 2
+    assert len(rows(db, "SELECT id FROM runs WHERE job = 'digest'")) == 2 + len(gap)
 
 
 def test_killed_while_sending_the_digest_then_restarted_it_goes_out_once(
@@ -417,6 +439,7 @@ def test_killed_while_sending_the_digest_then_restarted_it_goes_out_once(
         port = int(tarpit.url.rsplit(":", 1)[1])
         env = subprocess_env(tmp_path / "var", sources, **smtp_env(port))
         before = datetime.now(TZ)
+        installed_on(db, digest_day_due(before))
         first = Scheduler(db, env)
         started.append(first)
         first.wait_until(
@@ -443,7 +466,9 @@ def test_killed_while_sending_the_digest_then_restarted_it_goes_out_once(
     started.append(third)
     third.wait_until("the catch-up done", lambda: third.log_count("catch-up done") == 2)
     assert third.stop() == 0, third.stderr
-    assert "digest: nothing due (the last one was sent)" in third.stderr
+    assert f"digest: nothing due (the digest of {row['dedupe_key'][7:]} is in the outbox" in (
+        third.stderr
+    )
 
     assert len(smtp_server.messages) == 1
     digest = parse(smtp_server.messages[0][2])
@@ -522,7 +547,7 @@ def test_the_digest_job_builds_the_almaty_day_before_now(
     expected: date,
 ) -> None:
     config = tmp_path / "kuzet.toml"
-    config.write_text(f"[digest]\ntime = '{send_time}'\n")
+    config.write_text(f"[digest]\ntime = '{send_time}'\n[scheduler]\ndigest_catch_up_days = 1\n")
     monkeypatch.setenv("KUZET_CONFIG", str(config))
     monkeypatch.setenv("KUZET_DIGEST_TO", READERS)
     stored = {
@@ -550,3 +575,80 @@ def test_the_digest_job_builds_the_almaty_day_before_now(
     (run,) = rows(store.path, "SELECT status, message FROM runs WHERE job = 'digest'")
     assert run["status"] == "ok"
     assert run["message"].startswith(f"{expected}: 1 entries, queued #")
+
+
+# -- a missed digest run, a partial digest ---------------------------------------------------
+
+
+def test_the_alerts_job_makes_up_a_digest_run_that_was_missed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 08:00 digest run dropped (crawls held the one worker past its hour of grace): the
+    alerts job, every 15 minutes, builds and sends the digest due. Before 08:00, and once it is
+    queued, it builds nothing (no digest run is even recorded)."""
+    monkeypatch.setenv("KUZET_DIGEST_TO", READERS)
+    put(store, "2026-03-01T12:00:00+05:00", url="https://vlast.kz/1", title="Первое марта",
+        text=distinct_text(1), topics={"sogi": 5.0}, terms=["гей"])  # fmt: skip
+    store.close()
+    db = str(store.path)
+    sched = scheduler.build_scheduler(store.path, now=datetime(2026, 3, 2, 7, 0, tzinfo=TZ))
+    digest, alerts = sched.get_job("digest"), sched.get_job("alerts")
+    assert digest.misfire_grace_time == 3600
+    missed = datetime(2026, 3, 2, 8, 0, tzinfo=TZ)  # dropped if not started by 09:00
+    assert digest.trigger.get_next_fire_time(None, missed - timedelta(hours=1)) == missed
+    made_up = alerts.trigger.get_next_fire_time(None, missed + timedelta(hours=1, seconds=1))
+    assert made_up == datetime(2026, 3, 2, 9, 15, tzinfo=TZ)
+    assert alerts.func is jobs.alerts_job
+
+    def digest_runs() -> list[sqlite3.Row]:
+        return rows(store.path, "SELECT message FROM runs WHERE job = 'digest'")
+
+    jobs.alerts_job(db, "2026-03-02T07:45:00+05:00")
+    assert [k for k in outbox(store.path) if k.startswith("digest")] == []
+    assert digest_runs() == []
+    jobs.alerts_job(db, made_up.isoformat())
+    row = outbox(store.path)["digest:2026-03-01"]
+    assert row["status"] == "sent"  # no mail server: an .eml file
+    assert row["subject"] == "Kuzet digest 2026-03-01: 1 story"
+    assert "Первое марта" in row["body_text"]
+    jobs.alerts_job(db, (made_up + timedelta(minutes=15)).isoformat())
+    assert [k for k in outbox(store.path) if k.startswith("digest")] == ["digest:2026-03-01"]
+    assert len(digest_runs()) == 1
+    checks = rows(store.path, "SELECT status FROM runs WHERE job = 'alerts'")
+    assert [c["status"] for c in checks] == ["ok"] * 3  # the alerts were checked each time
+
+
+def test_a_digest_of_today_is_partial_and_the_days_digest_still_goes_out(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kuzet digest --date today --send` in the afternoon (as `make demo` does): a partial
+    digest, marked so, queued once however often it is run that day; the next morning the
+    day's own digest goes out in full, with what was stored after the partial one."""
+    from kuzet.digest import run_digest
+
+    monkeypatch.setenv("KUZET_DIGEST_TO", READERS)
+    put(store, "2026-03-01T10:00:00+05:00", url="https://vlast.kz/1", title="Утренняя новость",
+        text=distinct_text(1), topics={"sogi": 5.0}, terms=["гей"])  # fmt: skip
+    afternoon = datetime(2026, 3, 1, 15, 42, tzinfo=TZ)
+    first = run_digest(store, date(2026, 3, 1), send=True, now=afternoon)
+    again = run_digest(store, date(2026, 3, 1), send=True, now=afternoon + timedelta(hours=1))
+    assert (first.partial, first.dedupe_key) == (True, "digest:partial:2026-03-01")
+    assert first.queued_id is not None
+    assert (again.queued_id, again.already_queued) == (None, True)
+    partial = outbox(store.path)["digest:partial:2026-03-01"]
+    assert partial["subject"] == "[partial, up to 15:42] Kuzet digest 2026-03-01: 1 story"
+    heading = "Partial digest: Sunday 1 March 2026, up to 15:42 (Asia/Almaty)"
+    assert partial["body_text"].startswith(f"KUZET DAILY DIGEST: {heading}\n")
+    assert f">{heading}</p>" in partial["body_html"]
+    assert f"<title>{partial['subject']}</title>" in partial["body_html"]
+    assert list(outbox(store.path)) == ["digest:partial:2026-03-01"]
+    put(store, "2026-03-01T20:00:00+05:00", url="https://vlast.kz/2", title="Вечерняя новость",
+        text=distinct_text(2), topics={"sogi": 5.0}, terms=["гей"])  # fmt: skip
+    store.close()
+    jobs.digest_job(str(store.path), "2026-03-02T08:00:00+05:00")
+    full = outbox(store.path)["digest:2026-03-01"]
+    assert full["subject"] == "Kuzet digest 2026-03-01: 2 stories"
+    assert "Утренняя новость" in full["body_text"]
+    assert "Вечерняя новость" in full["body_text"]
+    assert "partial" not in full["body_text"].lower()
+    assert list(outbox(store.path)) == ["digest:partial:2026-03-01", "digest:2026-03-01"]

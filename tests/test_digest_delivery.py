@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import os
+import re
 from email import policy
 from pathlib import Path
 
@@ -127,6 +128,33 @@ def test_without_a_mail_server_the_digest_becomes_an_eml_file(
     assert len(files) == 1
     assert f"file {files[0]}" in result.output
     assert (tmp_path / "var" / "digests" / f"{DAY}.html").is_file()
+
+
+def test_todays_digest_is_partial_and_queued_once_a_day(run, db_path: Path) -> None:
+    """`kuzet digest --date today --send` twice (a second `make demo`): one partial digest,
+    under its own key, marked partial; the day's digest key is left for the next morning."""
+    from datetime import datetime
+
+    from kuzet.digest import TZ
+
+    now = datetime.now(TZ)
+    with Store.open(db_path) as store:
+        put(store, now.isoformat(), url="https://vlast.kz/n/9", title="Сегодняшняя новость",
+            text="Суд оштрафовал активистов за пост. " * 6, topics={"sogi": 8.0},
+            terms=["активистов"])  # fmt: skip
+    first = run("digest", "--date", "today", "--send")
+    second = run("digest", "--date", "today", "--send")
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    today = now.date().isoformat()
+    assert first.output.startswith(f"digest of {today} (partial: the day is not over): 1 stor")
+    assert "queued as outbox message #1" in first.output
+    assert "outbox #1: sent (file " in first.output
+    assert "a partial digest of this day was queued before: not queued again" in second.output
+    assert "outbox #1: sent (file " in second.output
+    rows = sql(db_path, "SELECT dedupe_key, subject FROM outbox")
+    assert [key for key, _subject in rows] == [f"digest:partial:{today}"]
+    assert re.fullmatch(rf"\[partial, up to \d\d:\d\d\] Kuzet digest {today}: 1 story", rows[0][1])
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
-from kuzet import jobs, ops
+from kuzet import jobs, lifeline, ops
 from kuzet.crawl import _env, crawl
 from kuzet.logs import MASK, close_logging, setup_logging
 from kuzet.settings import load_settings
@@ -133,6 +134,86 @@ def wait_for_running_crawl(db: Path, proc: subprocess.Popen) -> sqlite3.Row:
                 return found[0]
         time.sleep(0.2)
     raise AssertionError("the scheduler never started the crawl")
+
+
+def crawl_under_a_parent(db: Path, tmp_path: Path, tarpit: Tarpit) -> tuple[subprocess.Popen, int]:
+    """A process that runs `kuzet.crawl.crawl` on a source that hangs (as the scheduler or
+    `kuzet crawl` would), and the pid of its crawl process, once that has opened its run."""
+    sources = write_sources(tmp_path / "sources.toml", tarpit=f"{tarpit.url}/feed")
+    env = {**os.environ, "KUZET_SOURCES": str(sources), "KUZET_VAR": str(tmp_path / "var")}
+    code = (
+        "from pathlib import Path; from kuzet.crawl import crawl; "
+        f"crawl(Path({str(db)!r}), ['tarpit'], kill_grace=3)"
+    )
+    with (tmp_path / "parent-stderr.txt").open("w") as stderr:
+        parent = subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    running = wait_for_running_crawl(db, parent)
+    child = int(running["pid"])
+    assert child != parent.pid
+    assert ops.pid_alive(child)
+    assert not lifeline.orphaned_crawl(child)  # its parent is alive
+    assert not lifeline.orphaned_crawl(parent.pid)  # not a crawl process
+    return parent, child
+
+
+def wait_gone(pid: int, deadline: float = 10.0) -> float:
+    """Seconds until process `pid` is gone; fails after `deadline` (polls, never sleeps long)."""
+    start = time.monotonic()
+    while ops.pid_alive(pid):
+        assert time.monotonic() - start < deadline, f"process {pid} still running"
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
+def test_a_crawl_stops_when_the_process_that_started_it_is_sigkilled(
+    db_path: Path, tmp_path: Path, tarpit: Tarpit
+) -> None:
+    """`kuzet run` SIGKILLed outside systemd: its crawl (in a process group of its own, so
+    not killed with it) is gone within seconds, not left crawling with no time limit; the next
+    start finds its run closed or closes it."""
+    parent, child = crawl_under_a_parent(db_path, tmp_path, tarpit)
+    try:
+        parent.kill()
+        parent.wait(timeout=30)
+        wait_gone(child)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(child, signal.SIGKILL)
+    with Store.open(db_path) as store:
+        ops.close_orphaned_runs(store)
+    (row,) = rows(db_path, "SELECT * FROM runs WHERE job = 'crawl'")
+    assert row["status"] == "failed"
+    assert row["finished_at"] is not None
+
+
+def test_start_up_stops_a_crawl_that_outlived_its_parent_and_closes_its_run(
+    db_path: Path, tmp_path: Path, tarpit: Tarpit, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A crawl that could not stop itself when its parent died (here: stopped with SIGSTOP, so
+    neither its SIGTERM nor its watchdog ran) is stopped by the next start, and its run closed."""
+    parent, child = crawl_under_a_parent(db_path, tmp_path, tarpit)
+    try:
+        os.kill(child, signal.SIGSTOP)
+        parent.kill()
+        parent.wait(timeout=30)
+        assert ops.pid_alive(child)
+        assert lifeline.orphaned_crawl(child)
+        with Store.open(db_path) as store:
+            ops.close_orphaned_runs(store, grace=3)
+        assert not ops.pid_alive(child)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(child, signal.SIGKILL)
+    assert f"crawl process {child} outlived the process that started it" in caplog.text
+    assert rows(db_path, "SELECT id FROM runs WHERE status = 'running'") == []
+    (row,) = rows(db_path, "SELECT * FROM runs WHERE job = 'crawl'")
+    assert row["status"] == "failed"
 
 
 def test_a_source_that_stops_answering_is_flagged_and_emailed_once(

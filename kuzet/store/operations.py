@@ -7,6 +7,8 @@ from typing import Any
 
 from kuzet.documents import now_iso
 
+#: A stored ISO 8601 time, any offset, as UTC `YYYY-MM-DDTHH:MM:SSZ` (SQL).
+_UTC = "strftime('%Y-%m-%dT%H:%M:%SZ', {col})"
 #: A crawl run that did not fail and where something answered (see kuzet.health.is_bad).
 _GOOD = "status NOT IN ('failed', 'running') AND (pages > 0 OR method IS NOT NULL)"
 
@@ -98,6 +100,30 @@ class OperationsMixin:
             [len(prefix), prefix],
         )
         return [r[0] for r in rows]
+
+    def queued_message(self, dedupe_key: str) -> dict[str, Any] | None:
+        """The outbox row (without its bytes) queued under `dedupe_key`, if any."""
+        return self._one(
+            "SELECT id, dedupe_key, status, attempts, last_error, sent_at, delivered_via "
+            "FROM outbox WHERE dedupe_key = ?",
+            [dedupe_key],
+        )
+
+    def first_record_at(self) -> str | None:
+        """When this database first recorded anything: its oldest run or stored document, as
+        `YYYY-MM-DDTHH:MM:SSZ` (UTC), or None when it holds neither.
+
+        The smallest stored string narrows the search (documents by their index); values
+        within two days of it are compared in UTC, so any stored offset is read right.
+        """
+        row = self.db.execute(
+            f"SELECT min({_UTC.format(col='t')}) FROM ("
+            "SELECT started_at AS t FROM runs "
+            "WHERE started_at < date((SELECT min(started_at) FROM runs), '+2 days') "
+            "UNION ALL SELECT first_seen_at FROM documents "
+            "WHERE first_seen_at < date((SELECT min(first_seen_at) FROM documents), '+2 days'))"
+        ).fetchone()
+        return row[0] if row else None
 
     def pending_message_count(self) -> int:
         """Messages waiting in the outbox (not sent, not given up)."""
