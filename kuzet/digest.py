@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 from kuzet import clusters, digest_chart
 from kuzet import digest_render as r
 from kuzet.config import TIMEZONE, var_dir
-from kuzet.digest_model import Digest, collect, day_bounds
+from kuzet.digest_model import Digest, check_day, collect, day_bounds
 from kuzet.errors import ConfigError, DigestError, OutputError
 from kuzet.mail import InlineImage, Outgoing, queue
 from kuzet.settings import Settings, load_settings
@@ -133,7 +133,7 @@ def run_digest(
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     today = now.astimezone(TZ).date()
-    day = day or today - timedelta(days=1)
+    day = check_day(day or today - timedelta(days=1))
     if day > today:
         raise DigestError(f"{day} is in the future (today is {today} in {TIMEZONE})")
     _check_settings(settings, send=send)

@@ -616,3 +616,14 @@ def test_digest_run_is_recorded(store: Store) -> None:
     digest_of(store)
     rows = sql(store.path, "SELECT status, message FROM runs WHERE job = 'digest'")
     assert rows == [("ok", "2026-11-30: 0 entries, not queued")]
+
+
+def test_run_digest_refuses_an_absurd_day_before_recording_a_run(store: Store) -> None:
+    from datetime import date
+
+    from kuzet.digest import run_digest
+    from kuzet.errors import DigestError
+
+    with pytest.raises(DigestError):
+        run_digest(store, date(1, 1, 1))
+    assert store.db.execute("SELECT count(*) FROM runs WHERE job = 'digest'").fetchone()[0] == 0
