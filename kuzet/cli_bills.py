@@ -76,11 +76,7 @@ def track(ref: str) -> None:
 
     Example: kuzet bills track kurultai-3002
     """
-    with open_store() as store:
-        bill = store.find_bill(ref)
-        changed = store.set_tracked(bill["id"], True)
-    state = "now tracked" if changed else "was already tracked"
-    click.echo(f"bill {bill['key']} {state}: {bill_report.title_of(bill)}")
+    _set_tracked(ref, True)
 
 
 @bills.command()
@@ -91,10 +87,18 @@ def untrack(ref: str) -> None:
 
     Example: kuzet bills untrack kurultai-3002
     """
+    _set_tracked(ref, False)
+
+
+def _set_tracked(ref: str, tracked: bool) -> None:
     with open_store() as store:
         bill = store.find_bill(ref)
-        changed = store.set_tracked(bill["id"], False)
-    state = "no longer tracked" if changed else "was not tracked"
+        changed = store.set_tracked(bill["id"], tracked)
+    states = {
+        True: ("now tracked", "was already tracked"),
+        False: ("no longer tracked", "was not tracked"),
+    }
+    state = states[tracked][0 if changed else 1]
     click.echo(f"bill {bill['key']} {state}: {bill_report.title_of(bill)}")
 
 
