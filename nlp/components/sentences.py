@@ -22,13 +22,19 @@ class SentenceSplitter:
 
     def __init__(self, vocab: Vocab, punct_chars: list[str] | None = None) -> None:
         chars = punct_chars or Sentencizer.default_punct_chars
-        self.marks = numpy.array(sorted({vocab.strings.add(c) for c in chars}), dtype="uint64")
+        self.marks = frozenset(vocab.strings.add(c) for c in chars)
+        # marks are looked for among punctuation tokens only, if every mark is punctuation
+        self.punct_only = all(vocab[c].is_punct for c in chars)
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
         values = doc.to_array([ORTH, IS_PUNCT])
-        mark = numpy.isin(values[:, 0], self.marks)
+        candidates = numpy.flatnonzero(values[:, 1]) if self.punct_only else numpy.arange(len(doc))
+        marks = self.marks
+        orths = zip(candidates.tolist(), values[candidates, 0].tolist(), strict=True)
+        mark = numpy.zeros(len(doc), dtype=bool)
+        mark[[i for i, orth in orths if orth in marks]] = True
         words = numpy.flatnonzero(~mark & (values[:, 1] == 0))
         marks_so_far = numpy.cumsum(mark)
         # a word starts a sentence when a mark stands between it and the word before it
