@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy
 from spacy.attrs import IS_ALPHA, LEMMA, ORTH
@@ -49,6 +49,12 @@ def normalize_ru(word: str) -> str:
     base = _base(word)
     if not _CYRILLIC.search(base):
         return normalize_en(base) if _LATIN.search(base) else base
+    return _ru_normal_form(base)
+
+
+@lru_cache(maxsize=200_000)
+def _ru_normal_form(base: str) -> str:
+    """pymorphy3's normal form of a lower-cased word (cached: `Закон` and `закон` meet here)."""
     return _morph().parse(base)[0].normal_form.replace("ё", "е")  # type: ignore[attr-defined]
 
 
