@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +15,9 @@ from kuzet.store import Store
 
 log = logging.getLogger(__name__)
 BATCH = 100
+#: Runs of this many documents or more are analysed in worker processes (see auto_workers).
+PARALLEL_MIN = 400
+MAX_WORKERS = 2
 
 
 @dataclass
@@ -48,31 +55,30 @@ def annotate(
     limit: int | None = None,
     since: str | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> AnnotateReport:
     """Annotate every document not yet annotated under the current rules version.
 
     Works in batches of BATCH documents, each saved in its own transaction, so an interrupted
-    run keeps what it finished and the next run carries on.
+    run keeps what it finished and the next run carries on. With `workers` > 1 the batches are
+    analysed in that many worker processes while this one reads and writes the database;
+    batches are still saved in order. `workers=None` picks `auto_workers` for the run's size.
     """
     version = rules_version()
     report = AnnotateReport(rules_version=version)
+    if workers is None:
+        workers = auto_workers(pending_count(store, limit=limit, since=since))
     run_id = store.start_run("annotate")
-    after_id = 0
     try:
-        while limit is None or report.annotated < limit:
-            size = BATCH if limit is None else min(BATCH, limit - report.annotated)
-            docs = store.documents_to_annotate(version, limit=size, since=since, after_id=after_id)
-            if not docs:
-                break
-            after_id = docs[-1]["id"]
-            batch = [_annotate_one(doc) for doc in docs]
-            store.save_annotations(version, batch)
-            for result in batch:
+        batches = _batches(store, version, limit=limit, since=since)
+        for results in _analysed(batches, workers):
+            store.save_annotations(version, results)
+            for result in results:
                 for topic in result["flagged"]:
                     report.flagged[topic] = report.flagged.get(topic, 0) + 1
-            report.annotated += len(batch)
+            report.annotated += len(results)
             if progress:
-                progress(len(batch))
+                progress(len(results))
     except BaseException as exc:
         store.finish_run(
             run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500], pages=report.annotated
@@ -80,6 +86,64 @@ def annotate(
         raise
     store.finish_run(run_id, "ok", pages=report.annotated, message=f"rules {version}")
     return report
+
+
+def auto_workers(pending: int) -> int:
+    """Worker processes for a run of `pending` documents: one for small runs; for PARALLEL_MIN
+    documents or more, one per CPU up to MAX_WORKERS (each holds its own pipelines and
+    caches, about 150-200 MB)."""
+    if pending < PARALLEL_MIN:
+        return 1
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def _batches(
+    store: Store, version: str, *, limit: int | None, since: str | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Documents to annotate, BATCH at a time, by id (read as they are needed)."""
+    after_id, taken = 0, 0
+    while limit is None or taken < limit:
+        size = BATCH if limit is None else min(BATCH, limit - taken)
+        docs = store.documents_to_annotate(version, limit=size, since=since, after_id=after_id)
+        if not docs:
+            return
+        after_id, taken = docs[-1]["id"], taken + len(docs)
+        yield docs
+
+
+def _analysed(
+    batches: Iterator[list[dict[str, Any]]], workers: int
+) -> Iterator[list[dict[str, Any]]]:
+    """Each batch's results, in order: here, or in `workers` processes (a few batches ahead)."""
+    if workers <= 1:
+        for docs in batches:
+            yield _annotate_batch(docs)
+        return
+    with _pool(workers) as pool:
+        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        for docs in batches:
+            pending.append(pool.submit(_annotate_batch, docs))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes. Where processes can be forked (Linux), the pipelines are loaded here
+    first, so that the workers start with them (shared until written to) instead of each
+    loading its own; elsewhere each worker loads them on first use."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods:
+        from nlp.pipeline import warm_up
+
+        warm_up()
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _annotate_batch(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_annotate_one(doc) for doc in docs]
 
 
 def pending_count(store: Store, *, limit: int | None = None, since: str | None = None) -> int:

@@ -92,6 +92,12 @@ def ru_like_num(text: str) -> bool:
     return text.lower() in _RU_NUMBER_WORDS
 
 
+def warm_up() -> None:
+    """Load every pipeline, its rules and dictionaries now (they load on first use anyway)."""
+    for lang in langid.LANGS:
+        build_nlp(lang)("Тест. Test.")
+
+
 def _add_legal(pipeline: Language) -> None:
     pipeline.add_pipe("kuzet_legal")
     legal.initialize_legal(pipeline)
