@@ -18,6 +18,9 @@ BATCH = 100
 #: Runs of this many documents or more are analysed in worker processes (see auto_workers).
 PARALLEL_MIN = 400
 MAX_WORKERS = 2
+#: Worker processes are replaced after this many batches each (their memory grows with the
+#: vocabulary they meet; the parent's, which analyses nothing, does not).
+POOL_BATCHES = 10
 
 
 @dataclass
@@ -119,22 +122,35 @@ def _analysed(
         for docs in batches:
             yield _annotate_batch(docs)
         return
-    with _pool(workers) as pool:
-        pending: deque[Future[list[dict[str, Any]]]] = deque()
+    pool: ProcessPoolExecutor | None = None
+    pending: deque[Future[list[dict[str, Any]]]] = deque()
+    submitted = 0
+    try:
         for docs in batches:
+            if pool is None or submitted == POOL_BATCHES * workers:
+                # a fresh set of workers every so often: each keeps a lexeme and cache entries
+                # for every word form it meets, so long runs would otherwise grow without end
+                while pending:
+                    yield pending.popleft().result()
+                if pool is not None:
+                    pool.shutdown()
+                pool, submitted = _pool(workers), 0
             pending.append(pool.submit(_annotate_batch, docs))
+            submitted += 1
             if len(pending) > 2 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes. Where processes can be forked (Linux), the pipelines are loaded here
     first, so that the workers start with them (shared until written to) instead of each
     loading its own; elsewhere each worker loads them on first use."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods:
+    if "fork" in multiprocessing.get_all_start_methods():
         from nlp.pipeline import warm_up
 
         warm_up()

@@ -78,10 +78,12 @@ def _stored(store: Store) -> list[tuple[object, ...]]:
     return rows
 
 
+@pytest.mark.parametrize("pool_batches", [10, 1])  # 1: fresh workers every two batches
 def test_worker_processes_store_what_one_process_stores(
-    sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_batches: int
 ) -> None:
     monkeypatch.setattr(annotating, "BATCH", 4)  # several batches in flight at once
+    monkeypatch.setattr(annotating, "POOL_BATCHES", pool_batches)
     sample_store.db.conn.commit()
     copy = Store.open(tmp_path / "copy.db")
     sample_store.db.conn.backup(copy.db.conn)
