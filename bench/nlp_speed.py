@@ -2,14 +2,17 @@
 full annotate step against spaCy's bare tokenizer and spaCy's stock pymorphy3 lemmatizer.
 
 Not a test: it prints figures and PASS/FAIL against the targets, all measured in one run.
-    python bench/nlp_speed.py [--docs 2000] [--corpus dev.jsonl] [--workers 2] [--json OUT]
+    python bench/nlp_speed.py [--docs 2000] [--corpus dev.jsonl] [--workers 2] [--runs 2]
+                              [--json OUT]
 
 The texts (`bench/nlp_texts.py`) are generated at run time from a word-frequency model of the
 dev corpus, so that their vocabulary is as large and varied as real news of that size: new
 word forms keep coming, which costs the tokenizer (a new lexeme each) and our normaliser (a
 new lemma each) alike. `python bench/nlp_texts.py` compares them with the corpus.
 
-How each figure is measured (single process unless said otherwise, best of RUNS runs):
+How each figure is measured (single process unless said otherwise; every measurement runs once
+in each of RUNS rounds, `--runs`, and the best round counts, so that a busy spell on a shared
+machine falls on all of them alike):
 
 - *annotate step*: `kuzet.annotate.annotate` on a fresh copy of a database holding the
   documents (read, analyse, store lemmas, flags, evidence, legal references), in a child
@@ -191,26 +194,23 @@ def _run_worker(cmd: list[str]) -> dict[str, Any]:
     return result
 
 
-def time_annotate(
-    docs: list[Any], workdir: Path, name: str, *, workers: int = 1, repeat: bool = False
-) -> dict[str, Any]:
-    """Load `docs` into a database, then run the annotate worker RUNS times on fresh copies."""
-    master = workdir / f"{name}.db"
-    with Store.open(master) as store:
-        store.upsert_documents(docs)
-    runs = []
-    for i in range(RUNS):
-        copies = []
-        for j in range(2 if repeat else 1):
-            shutil.copyfile(master, copy := workdir / f"{name}-{i}-{j}.db")
-            copies.append(str(copy))
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", *copies]
-        cmd += ["--workers", str(workers)]
-        runs.append(_run_worker(cmd))
-        for copy in copies:
-            Path(copy).unlink()
+def annotate_run(master: Path, *, workers: int = 1, repeat: bool = False) -> dict[str, Any]:
+    """One annotate worker run on fresh copies of the database `master` (two with `repeat`)."""
+    copies = []
+    for j in range(2 if repeat else 1):
+        shutil.copyfile(master, copy := master.with_name(f"{master.stem}-{j}.db"))
+        copies.append(str(copy))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", *copies]
+    result = _run_worker([*cmd, "--workers", str(workers)])
+    for copy in copies:
+        Path(copy).unlink()
+    return result
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Best times and highest memory over the runs of one annotate measurement."""
     result = {"first": best([r["seconds"][0] for r in runs]), "docs": runs[0]["docs"], "runs": runs}
-    if repeat:
+    if len(runs[0]["seconds"]) > 1:
         result["seen"] = best([r["seconds"][1] for r in runs])
     for key in ("peak_rss_mb", "peak_rss_sum_mb", "peak_pss_sum_mb"):
         result[key] = max(r[key] for r in runs)
@@ -255,18 +255,35 @@ def speed(n: int, corpus: Path, workers: int) -> dict[str, Any]:
     total = sum(tokens.values())
     r: dict[str, Any] = {"docs": n, "tokens": tokens, "generated_s": clock.wall}
     r["words"] = sum(len(d.text.split()) for d in docs)
+    tok: dict[str, list[list[dict[str, float]]]] = {lang: [] for lang in LANGS}
+    stock: list[dict[str, float]] = []
+    annotating: dict[str, list[dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory(prefix="kuzet-bench-nlp-") as tmp:
+        masters = {"all": Path(tmp) / "all.db", "ru": Path(tmp) / "ru.db"}
+        for name, subset in (("all", docs), ("ru", by_lang["ru"])):
+            with Store.open(masters[name]) as store:
+                store.upsert_documents(subset)
+        cases = {
+            "annotate": (masters["all"], 1, True),
+            "annotate_ru": (masters["ru"], 1, False),
+        }
+        if workers > 1:
+            cases |= {"parallel": (masters["all"], workers, False)}
+            cases |= {"parallel_ru": (masters["ru"], workers, False)}
+        for _round in range(RUNS):
+            for lang in LANGS:
+                tok[lang].append(tokenizer_passes(lang, texts[lang]))
+            stock.append(stock_pass(texts["ru"]))
+            for case, (master, n_workers, repeat) in cases.items():
+                run = annotate_run(master, workers=n_workers, repeat=repeat)
+                annotating.setdefault(case, []).append(run)
     seconds: dict[str, dict[str, float]] = {}
-    tok = {lang: [tokenizer_passes(lang, texts[lang]) for _ in range(RUNS)] for lang in LANGS}
     for index, case in enumerate(("tokenizer_first", "tokenizer_seen")):
         per_lang = [best([run[index] for run in tok[lang]]) for lang in LANGS]
         seconds[case] = {key: sum(s[key] for s in per_lang) for key in ("wall", "cpu")}
-    seconds["stock_ru"] = best([stock_pass(texts["ru"]) for _ in range(RUNS)])
-    with tempfile.TemporaryDirectory(prefix="kuzet-bench-nlp-") as tmp:
-        r["annotate"] = time_annotate(docs, Path(tmp), "all", repeat=True)
-        r["annotate_ru"] = time_annotate(by_lang["ru"], Path(tmp), "ru")
-        if workers > 1:
-            r["parallel"] = time_annotate(docs, Path(tmp), "par", workers=workers)
-            r["parallel_ru"] = time_annotate(by_lang["ru"], Path(tmp), "par-ru", workers=workers)
+    seconds["stock_ru"] = best(stock)
+    for case, runs in annotating.items():
+        r[case] = summary(runs)
     seconds["annotate_first"] = r["annotate"]["first"]
     seconds["annotate_seen"] = r["annotate"]["seen"]
     seconds["annotate_ru"] = r["annotate_ru"]["first"]
@@ -394,11 +411,13 @@ def report_speed(r: dict[str, Any], main_rss: float) -> None:
 
 
 def main() -> None:
+    global RUNS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=2000)
     corpus = HERE.parents[1] / "shared" / "corpus" / "dev.jsonl"
     ap.add_argument("--corpus", type=Path, default=corpus)
     ap.add_argument("--workers", type=int, default=2, help="worker processes for the parallel run")
+    ap.add_argument("--runs", type=int, default=RUNS, help="rounds of measurements (best counts)")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -406,6 +425,7 @@ def main() -> None:
         return annotate_worker(args.worker, args.workers)
     if not args.corpus.is_file():
         sys.exit(f"{args.corpus}: not found; the benchmark texts are modelled on it (--corpus)")
+    RUNS = args.runs
     t0 = time.perf_counter()
     quality_results = quality(args.corpus)
     results = {"quality": quality_results, "speed": speed(args.docs, args.corpus, args.workers)}
