@@ -145,7 +145,7 @@ def _parse_pattern(obj: Any) -> LegalPattern:
 def _requirement(items: Iterable[Any]) -> tuple[str, ...] | None:
     """Lowercased strings one of which every match contains (None: no such set found).
 
-    A cheap `in` test on the lowercased text then skips most regexes on most texts.
+    Patterns `nlp.anchored` cannot anchor are skipped on texts where none of these occurs.
     """
     best: tuple[str, ...] | None = None
     run = ""
