@@ -8,7 +8,7 @@ many characters before the anchor a match may start (a bound, or else the charac
 stretch may consist of), and compiles the pattern from the anchor on (the *rest*). A search
 then
 
-1. finds the anchor strings with `str.find` in a case-folded copy of the text (`fold`);
+1. finds the anchor strings in a case-folded copy of the text (`nlp.literals`);
 2. keeps the occurrences where the rest matches (no whole-pattern match can use the others);
 3. tries the whole pattern at each position a match could start from, in text order, as
    `re.finditer` would (leftmost first, continuing after each match).
@@ -21,10 +21,12 @@ with `re.finditer`; so is a text whose case-folded copy would not line up with i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from re import _casefix, _compiler, _parser  # the stdlib's regex parser and compiler
+from re import _compiler, _parser  # the stdlib's regex parser and compiler
 from typing import Any
+
+from nlp.literals import canonical, fold
 
 #: A prefix wider than this is described by its characters rather than its width.
 MAX_PREFIX = 40
@@ -39,28 +41,8 @@ _CATEGORY_CLASSES = {
 }
 
 
-def _canonical(char: int) -> int:
-    """The code point standing for every character `re` treats as equal to `char` when
-    ignoring case (simple lower case, plus the extra equivalences `re` knows of)."""
-    low = ord(chr(char).lower()) if len(chr(char).lower()) == 1 else char
-    return min((low, *_casefix._EXTRA_CASES.get(low, ())))
-
-
-_FOLD = {c: _canonical(c) for c in _casefix._EXTRA_CASES if _canonical(c) != c}
-_FOLD_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_FOLD)) + "]")
-
-
-def fold(text: str) -> str | None:
-    """`text` case-folded the way `re.IGNORECASE` compares characters, one character for one;
-    None when that is not possible (the text holds `İ`, whose lower case is two characters)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        return None
-    return lowered.translate(_FOLD) if _FOLD_CHARS.search(lowered) else lowered
-
-
 def _fold_literal(chars: list[int], ignore_case: bool) -> str:
-    return "".join(chr(_canonical(c)) if ignore_case else chr(c) for c in chars)
+    return "".join(chr(canonical(c)) if ignore_case else chr(c) for c in chars)
 
 
 def _prefixes(items: list[Any], limit: int = 16) -> tuple[set[tuple[int, ...]], bool] | None:
@@ -322,7 +304,8 @@ class AnchoredRegex:
     ) -> Iterator[re.Match[str]]:
         """The matches of the pattern in `text`, as `re.finditer` gives them.
 
-        `folded` is `fold(text)` and `located` where the anchors occur in it (`Locator`);
+        `folded` is `nlp.literals.fold(text)` and `located` where the anchors occur in it
+        (`nlp.literals.Locator`);
         either is worked out here when not given.
         """
         rest = self.rest
@@ -392,52 +375,3 @@ def _find_all(text: str, needle: str) -> Iterator[int]:
     while at >= 0:
         yield at
         at = text.find(needle, at + 1)
-
-
-class Locator:
-    """Where each of a set of literal strings occurs in a text, found in one pass."""
-
-    def __init__(self, strings: Iterable[str]) -> None:
-        self.strings = sorted({s for s in strings if s})
-        self.regex = re.compile(_trie(self.strings)) if self.strings else None
-        # the regex reports the longest string at a position: the shorter ones there too
-        self.prefixes = {t: [s for s in self.strings if t.startswith(s)] for t in self.strings}
-
-    def locate(self, text: str) -> dict[str, list[int]]:
-        """`{string: [positions]}` for the strings that occur in `text` (overlaps included)."""
-        found: dict[str, list[int]] = {}
-        if self.regex is None:
-            return found
-        for match in _matches_everywhere(self.regex, text):
-            for s in self.prefixes[match.group()]:
-                found.setdefault(s, []).append(match.start())
-        return found
-
-
-def _matches_everywhere(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    match = regex.search(text)
-    while match:
-        yield match
-        match = regex.search(text, match.start() + 1)
-
-
-def _trie(strings: list[str]) -> str:
-    """A regex matching the longest of `strings` at a position, shaped as a trie, so that `re`
-    skips to the possible first characters and then follows one branch."""
-    root: dict[str, Any] = {}
-    for s in strings:
-        node = root
-        for char in s:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _trie_source(root)
-
-
-def _trie_source(node: dict[str, Any]) -> str:
-    branches = [re.escape(c) + _trie_source(child) for c, child in sorted(node.items()) if c]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-    if "" in node:
-        return f"(?:{body})?"
-    return body

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from nlp.anchored import AnchoredRegex, Locator, fold
+from nlp.anchored import AnchoredRegex
 from nlp.components.legal import load_legal_patterns
+from nlp.literals import Locator, fold
 
 
 def _spans(matches: object) -> list[tuple[tuple[int, int], dict[str, str | None]]]:

@@ -40,8 +40,9 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.anchored import MIN_ANCHOR, AnchoredRegex, Locator, fold
+from nlp.anchored import MIN_ANCHOR, AnchoredRegex
 from nlp.dates import MONTHS_PATH, DateFinder, load_months
+from nlp.literals import Locator, fold
 
 PATTERNS_PATH = Path(__file__).resolve().parents[2] / "data" / "patterns" / "legal.jsonl"
 SPANS_KEY = "kuzet_legal"
