@@ -386,4 +386,7 @@ def check(corpus: Path, n_docs: int) -> None:
 
 
 if __name__ == "__main__":
-    check(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS, 2000)
+    corpus_path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
+    if not corpus_path.is_file():
+        sys.exit(f"{corpus_path}: not found; the benchmark texts are modelled on it")
+    check(corpus_path, 2000)
