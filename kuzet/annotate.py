@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +21,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BATCH = 100
+#: Runs of this many documents or more are analysed in worker processes (see auto_workers).
+PARALLEL_MIN = 400
+MAX_WORKERS = 2
+#: Worker processes are replaced after this many batches each (their memory grows with the
+#: vocabulary they meet; the parent's, which analyses nothing, does not).
+POOL_BATCHES = 10
 
 
 @dataclass
@@ -64,34 +75,33 @@ def annotate(
     limit: int | None = None,
     since: str | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> AnnotateReport:
     """Annotate every document not yet annotated under the current rules version.
 
     Works in batches of BATCH documents, each saved in its own transaction, so an interrupted
-    run keeps what it finished and the next run carries on. After each batch its documents
-    are placed in story clusters (kuzet.clusters), so the digest and `search --fold` can
-    fold near-identical articles.
+    run keeps what it finished and the next run carries on. With `workers` > 1 the batches are
+    analysed in that many worker processes while this one reads and writes the database;
+    batches are still saved in order. `workers=None` picks `auto_workers` for the run's size.
+    After each batch its documents are placed in story clusters (kuzet.clusters), so the
+    digest and `search --fold` can fold near-identical articles.
     """
     version = rules_version()
     report = AnnotateReport(rules_version=version)
+    if workers is None:
+        workers = auto_workers(pending_count(store, limit=limit, since=since))
     run_id = store.start_run("annotate")
-    after_id = 0
     try:
-        while limit is None or report.annotated < limit:
-            size = BATCH if limit is None else min(BATCH, limit - report.annotated)
-            docs = store.documents_to_annotate(version, limit=size, since=since, after_id=after_id)
-            if not docs:
-                break
-            after_id = docs[-1]["id"]
-            batch = [_annotate_one(doc) for doc in docs]
-            store.save_annotations(version, batch)
-            clusters.assign(store, [doc["id"] for doc in docs])
-            for result in batch:
+        batches = _batches(store, version, limit=limit, since=since)
+        for results in _analysed(batches, workers):
+            store.save_annotations(version, results)
+            clusters.assign(store, [result["id"] for result in results])
+            for result in results:
                 for topic in result["flagged"]:
                     report.flagged[topic] = report.flagged.get(topic, 0) + 1
-            report.annotated += len(batch)
+            report.annotated += len(results)
             if progress:
-                progress(len(batch))
+                progress(len(results))
         if limit is None:
             clusters.cluster_pending(store)  # e.g. documents annotated before clusters existed
     except BaseException as exc:
@@ -101,6 +111,79 @@ def annotate(
         raise
     store.finish_run(run_id, "ok", pages=report.annotated, message=f"rules {version}")
     return report
+
+
+def auto_workers(pending: int) -> int:
+    """Worker processes for a run of `pending` documents: one for small runs; for PARALLEL_MIN
+    documents or more, one per CPU up to MAX_WORKERS (each holds its own pipelines and
+    caches, about 150-200 MB)."""
+    if pending < PARALLEL_MIN:
+        return 1
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def _batches(
+    store: Store, version: str, *, limit: int | None, since: str | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Documents to annotate, BATCH at a time, by id (read as they are needed)."""
+    after_id, taken = 0, 0
+    while limit is None or taken < limit:
+        size = BATCH if limit is None else min(BATCH, limit - taken)
+        docs = store.documents_to_annotate(version, limit=size, since=since, after_id=after_id)
+        if not docs:
+            return
+        after_id, taken = docs[-1]["id"], taken + len(docs)
+        yield docs
+
+
+def _analysed(
+    batches: Iterator[list[dict[str, Any]]], workers: int
+) -> Iterator[list[dict[str, Any]]]:
+    """Each batch's results, in order: here, or in `workers` processes (a few batches ahead)."""
+    if workers <= 1:
+        for docs in batches:
+            yield _annotate_batch(docs)
+        return
+    pool: ProcessPoolExecutor | None = None
+    pending: deque[Future[list[dict[str, Any]]]] = deque()
+    submitted = 0
+    try:
+        for docs in batches:
+            if pool is None or submitted == POOL_BATCHES * workers:
+                # a fresh set of workers every so often: each keeps a lexeme and cache entries
+                # for every word form it meets, so long runs would otherwise grow without end
+                while pending:
+                    yield pending.popleft().result()
+                if pool is not None:
+                    pool.shutdown()
+                pool, submitted = _pool(workers), 0
+            pending.append(pool.submit(_annotate_batch, docs))
+            submitted += 1
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes. Where processes can be forked (Linux) and this process runs a single
+    thread, the pipelines are loaded here first, so that the workers start with them (shared
+    until written to) instead of each loading its own. In a process with other threads (the
+    scheduler), forking could copy a lock another thread holds: workers are spawned fresh and
+    each loads the pipelines on first use."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        from nlp.pipeline import warm_up
+
+        warm_up()
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _annotate_batch(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_annotate_one(doc) for doc in docs]
 
 
 def pending_count(store: Store, *, limit: int | None = None, since: str | None = None) -> int:

@@ -304,8 +304,13 @@ def serve(host: str, port: int) -> None:
 @cli.command()
 @click.option("--limit", type=click.IntRange(1), help="Annotate at most this many documents.")
 @click.option("--since", help="Only documents dated on or after (YYYY-MM-DD).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    help="Worker processes [default: 2 on a multi-core machine for 400 documents or more].",
+)
 @db_option()
-def annotate(limit: int | None, since: str | None) -> None:
+def annotate(limit: int | None, since: str | None, workers: int | None) -> None:
     """Flag every document not yet annotated under the current rules (and fill search lemmas).
 
     Changing a rule file in data/ changes the rules version, so the next run re-annotates old
@@ -321,7 +326,9 @@ def annotate(limit: int | None, since: str | None) -> None:
         with click.progressbar(
             length=total, label="annotating", file=sys.stderr, show_pos=True
         ) as bar:
-            report = annotating.annotate(store, limit=limit, since=since_utc, progress=bar.update)
+            report = annotating.annotate(
+                store, limit=limit, since=since_utc, progress=bar.update, workers=workers
+            )
     counts = ", ".join(f"{t} {report.flagged.get(t, 0)}" for t in TOPICS)
     click.echo(
         f"annotated {report.annotated} documents (rules {report.rules_version}); flagged: {counts}"

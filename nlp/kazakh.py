@@ -180,15 +180,16 @@ class Stemmer:
 
     def _best(self, word: str, last: int) -> str:
         best = word
+        by_suffix = self.by_suffix
         for size in range(min(self.longest, len(word) - MIN_STEM), 0, -1):
             rest, suffix = word[:-size], word[-size:]
-            if not _VOWELS.intersection(rest) or not _fits(rest, suffix):
+            if suffix not in by_suffix or _VOWELS.isdisjoint(rest) or not _fits(rest, suffix):
                 continue
             if suffix[0] in _VOWELS and rest[-1] in _DEVOICE:
                 rest = rest[:-1] + _DEVOICE[rest[-1]]
             elif suffix == "ю":
                 rest += "й"
-            for index in self.by_suffix.get(suffix, ()):
+            for index in by_suffix[suffix]:
                 # a voice suffix leaves 4 letters: мектеп is not мек-те-п
                 if self._allowed(index, last) and (len(rest) > MIN_STEM or index < self.voice):
                     best = min(best, self._best(rest, index), key=_cost)

@@ -12,8 +12,7 @@ from nlp.lexicons import LEXICONS, load_lexicon
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*")
-_CYR_WORD = re.compile(r"(?<![^\W\d_])[\u0400-\u04ff]")
-_KK_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]*[әғқңөұүһі][^\W\d_]*")
+_KK_LETTERS = frozenset("әғқңөұүһі")
 # Latin-script Kazakh: a letter of the official alphabets, a q not followed by u (English
 # has hardly any), or an informal spelling of a frequent ending (genitive -nyng, participle
 # -ghan, locative adjective -dagy …).
@@ -27,43 +26,41 @@ LANGS = ("ru", "kk", "en")
 
 @cache
 def _markers() -> tuple[frozenset[str], frozenset[str]]:
-    return (
-        load_lexicon(LEXICONS / "langid_kk_markers.txt"),
-        load_lexicon(LEXICONS / "langid_en_markers.txt"),
-    )
-
-
-def _word_regex(words: frozenset[str]) -> re.Pattern[str]:
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W\d_])(?:{alternation})(?![^\W\d_])")
-
-
-@cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    kk_markers, en_markers = _markers()
-    return _word_regex(kk_markers), _word_regex(en_markers)
+    """Kazakh and English marker words. Each must be one lower-case word (letters only):
+    a marker counts when a whole word of the text equals it."""
+    markers = []
+    for name in ("langid_kk_markers.txt", "langid_en_markers.txt"):
+        words = load_lexicon(LEXICONS / name)
+        if bad := sorted(w for w in words if not _WORD.fullmatch(w) or w != w.lower()):
+            raise ValueError(f"{LEXICONS / name}: not single lower-case words: {', '.join(bad)}")
+        markers.append(words)
+    return markers[0], markers[1]
 
 
 def detect(text: str, hint: str | None = None) -> str:
     """The language of `text` (`ru`, `kk` or `en`); `hint` decides only when text says little.
 
-    Counts are made with regular expressions over the whole sample, not word by word in
-    Python: this runs on every paragraph of every document.
+    Counts are made over the words of the whole sample (the first 20,000 characters), found
+    by one regular expression; marker words are looked up in sets.
     """
     sample = text[:20_000].lower()
-    words = len(_WORD.findall(sample))
+    return _detect(_WORD.findall(sample), sample, hint)
+
+
+def _detect(words: list[str], sample: str, hint: str | None) -> str:
+    """`detect` on a lower-cased sample and its words (maximal runs of letters)."""
     if not words:
         return hint if hint in LANGS else "ru"
-    kk_marker, en_marker = _patterns()
-    kk_words = len(kk_marker.findall(sample))
-    if len(_CYR_WORD.findall(sample)) >= words / 2:
-        kk_letters = len(_KK_WORD.findall(sample))
-        return "kk" if (kk_letters + kk_words) / words >= 0.08 else "ru"
+    kk_markers, en_markers = _markers()
+    kk_words = sum(1 for w in words if w in kk_markers)
+    if sum(1 for w in words if "\u0400" <= w[0] <= "\u04ff") >= len(words) / 2:
+        kk_letters = sum(1 for w in words if not _KK_LETTERS.isdisjoint(w))
+        return "kk" if (kk_letters + kk_words) / len(words) >= 0.08 else "ru"
     latin_kk = len(_KK_LATIN_WORD.findall(sample)) + kk_words
-    english = len(en_marker.findall(sample))
-    if latin_kk > english and latin_kk / words >= 0.15:
+    english = sum(1 for w in words if w in en_markers)
+    if latin_kk > english and latin_kk / len(words) >= 0.15:
         return "kk"
-    if words < 3 and hint in LANGS:
+    if len(words) < 3 and hint in LANGS:
         return hint
     return "en"
 
@@ -75,10 +72,7 @@ def segments(text: str, hint: str | None = None) -> list[tuple[str, int, int]]:
     dateline) join the run they stand in. Text with no long paragraph is identified as a whole.
     """
     paragraphs = [(m.start(), m.end(), m.group()) for m in _PARAGRAPH.finditer(text)]
-    langs = [
-        detect(para, hint) if sum(map(len, _WORD.findall(para))) >= 80 else None
-        for _start, _end, para in paragraphs
-    ]
+    langs = [_paragraph_lang(para, hint) for _start, _end, para in paragraphs]
     known = [lang for lang in langs if lang]
     if not known:
         return [(detect(text, hint), 0, len(text))]
@@ -93,3 +87,14 @@ def segments(text: str, hint: str | None = None) -> list[tuple[str, int, int]]:
     runs[0] = (runs[0][0], 0, runs[0][2])
     runs[-1] = (runs[-1][0], runs[-1][1], len(text))
     return runs
+
+
+def _paragraph_lang(para: str, hint: str | None) -> str | None:
+    """The paragraph's language if it has 80 letters or more, else None."""
+    lowered = para.lower()  # letters stay letters, one for one (İ: i and a combining mark)
+    words = _WORD.findall(lowered)
+    if sum(map(len, words)) < 80:
+        return None
+    if len(para) > 20_000:
+        return detect(para, hint)
+    return _detect(words, lowered, hint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,47 @@ def test_new_rules_version_reannotates_without_recrawling(
         "SELECT DISTINCT rules_version FROM annotations ORDER BY 1"
     ).fetchall()
     assert [v[0] for v in versions] == sorted([first.rules_version, "changed-rules"])
+
+
+def _stored(store: Store) -> list[tuple[object, ...]]:
+    """Everything annotate writes, without times."""
+    rows = store.db.execute(
+        "SELECT id, lang, lemmas, topics, rules_version FROM documents ORDER BY id"
+    ).fetchall()
+    rows += store.db.execute(
+        "SELECT document_id, topic, score, flagged, evidence, doc_version FROM annotations "
+        "ORDER BY document_id, topic"
+    ).fetchall()
+    rows += store.db.execute(
+        "SELECT document_id, seq, label, text, field, start_char, end_char, attrs "
+        "FROM legal_refs ORDER BY document_id, seq"
+    ).fetchall()
+    return rows
+
+
+@pytest.mark.parametrize("pool_batches", [10, 1])  # 1: fresh workers every two batches
+def test_worker_processes_store_what_one_process_stores(
+    sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_batches: int
+) -> None:
+    monkeypatch.setattr(annotating, "BATCH", 4)  # several batches in flight at once
+    monkeypatch.setattr(annotating, "POOL_BATCHES", pool_batches)
+    sample_store.db.conn.commit()
+    copy = Store.open(tmp_path / "copy.db")
+    sample_store.db.conn.backup(copy.db.conn)
+    seen: list[int] = []
+    report = annotate(sample_store, workers=1)
+    parallel = annotate(copy, workers=2, progress=seen.append)
+    assert parallel.annotated == report.annotated == sum(seen) > 8
+    assert parallel.flagged == report.flagged
+    assert _stored(copy) == _stored(sample_store)
+    copy.close()
+
+
+def test_large_runs_use_worker_processes_small_ones_do_not() -> None:
+    assert annotating.auto_workers(annotating.PARALLEL_MIN - 1) == 1
+    many = annotating.auto_workers(annotating.PARALLEL_MIN)
+    assert 1 <= many <= annotating.MAX_WORKERS
+    assert many == min(annotating.MAX_WORKERS, os.cpu_count() or 1)
 
 
 def test_changed_text_is_annotated_again(sample_store: Store) -> None:

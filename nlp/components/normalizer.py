@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy
 from spacy.attrs import IS_ALPHA, LEMMA, ORTH
 from spacy.language import Language
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
@@ -48,6 +49,12 @@ def normalize_ru(word: str) -> str:
     base = _base(word)
     if not _CYRILLIC.search(base):
         return normalize_en(base) if _LATIN.search(base) else base
+    return _ru_normal_form(base)
+
+
+@lru_cache(maxsize=200_000)
+def _ru_normal_form(base: str) -> str:
+    """pymorphy3's normal form of a lower-cased word (cached: `Закон` and `закон` meet here)."""
     return _morph().parse(base)[0].normal_form.replace("ё", "е")  # type: ignore[attr-defined]
 
 
@@ -89,11 +96,18 @@ BACKENDS: dict[str, Callable[[str], str]] = {
 }
 
 
+#: `doc.user_data` key of the words as the search index stores them (see `search_text`).
+SEARCH_KEY = "kuzet_search_text"
+
+
 class Normalizer:
-    """Writes each token's normalised form to `token.lemma_`, caching by surface form.
+    """Writes each token's normalised form to `token.lemma_`, caching by surface form, and
+    the words' search forms to `doc.user_data[SEARCH_KEY]` in the same pass.
 
     Works on arrays of string hashes (`Doc.to_array` / `Doc.from_array`) rather than Token
-    objects: making a Python Token per word cost more than the normalising itself.
+    objects: making a Python Token per word cost more than the normalising itself. The
+    cache maps a surface form's hash to its lemma's hash and, for alphabetic forms (spaCy's
+    `is_alpha`: `str.isalpha`), the form written to the search index.
     """
 
     def __init__(self, lang: str) -> None:
@@ -101,41 +115,53 @@ class Normalizer:
             raise ValueError(f"kuzet_normalizer: no normaliser for language {lang!r}")
         self.lang = lang
         self.normalize = BACKENDS[lang]
-        self.lemma_ids: dict[int, int] = {}  # ORTH hash -> LEMMA hash
-        self.search_forms: dict[int, str] = {}  # LEMMA hash -> form for the search index
+        self.entries: dict[int, tuple[int, str | None]] = {}  # ORTH -> (LEMMA, search form)
+        self.search_forms: dict[str, str] = {}  # lemma -> form for the search index
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
+            doc.user_data[SEARCH_KEY] = ""
             return doc
-        strings, cache_ = doc.vocab.strings, self.lemma_ids
-        if len(cache_) >= CACHE_LIMIT:
-            cache_.clear()
-        lemmas = []
-        for orth in doc.to_array([ORTH]).tolist():
-            lemma = cache_.get(orth)
-            if lemma is None:
-                lemma = cache_[orth] = strings.add(self.word(strings[orth]))
-            lemmas.append(lemma)
+        strings, entries = doc.vocab.strings, self.entries
+        if len(entries) >= CACHE_LIMIT:
+            entries.clear()
+            self.search_forms.clear()
+        lemmas, forms = [], []
+        for orth in doc.to_array(ORTH).tolist():
+            entry = entries.get(orth)
+            if entry is None:
+                entry = entries[orth] = self._entry(strings, strings[orth])
+            lemmas.append(entry[0])
+            if entry[1] is not None:
+                forms.append(entry[1])
         doc.from_array([LEMMA], numpy.asarray(lemmas, dtype="uint64"))
+        doc.user_data[SEARCH_KEY] = " ".join(forms)
         return doc
+
+    def _entry(self, strings: StringStore, text: str) -> tuple[int, str | None]:
+        lemma = self.word(text)
+        if not text.isalpha():
+            return strings.add(lemma), None
+        form = self.search_forms.get(lemma)
+        if form is None:
+            form = self.search_forms[lemma] = search_form(lemma, self.lang)
+        return strings.add(lemma), form
 
     def word(self, text: str) -> str:
         """Normalise one word outside a Doc (for search queries)."""
         return self.normalize(text) or text.lower()
 
     def search_text(self, doc: Doc) -> str:
-        """The words of a normalised Doc as the search index stores them (`lemmas` column)."""
-        strings, forms = doc.vocab.strings, self.search_forms
-        if len(forms) >= CACHE_LIMIT:
-            forms.clear()
-        out = []
-        for lemma, alpha in doc.to_array([LEMMA, IS_ALPHA]).tolist():
-            if alpha:
-                form = forms.get(lemma)
-                if form is None:
-                    form = forms[lemma] = search_form(strings[lemma], self.lang)
-                out.append(form)
-        return " ".join(out)
+        """The words of a normalised Doc as the search index stores them (`lemmas` column):
+        the search forms of its alphabetic tokens, space-separated."""
+        if SEARCH_KEY in doc.user_data:
+            return str(doc.user_data[SEARCH_KEY])
+        strings = doc.vocab.strings
+        return " ".join(
+            search_form(strings[lemma], self.lang)
+            for lemma, alpha in doc.to_array([LEMMA, IS_ALPHA]).tolist()
+            if alpha
+        )
 
 
 @Language.factory("kuzet_normalizer", default_config={"lang": None}, assigns=["token.lemma"])

@@ -13,10 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from nlp.components.legal import TEXT_KEY
 from nlp.rules import TOPIC_LABELS, Rule, RuleSet
 
 if not Doc.has_extension("kuzet_topics"):
@@ -24,6 +27,7 @@ if not Doc.has_extension("kuzet_topics"):
 if not Doc.has_extension("kuzet_matches"):
     Doc.set_extension("kuzet_matches", default=None)
 
+Range = tuple[int, int]  # a match's tokens: doc[start:end]
 MAX_EVIDENCE = 12
 REPEAT_GAIN = 0.75  # each further match of the same rule adds three quarters of its weight …
 MAX_REPEATS = 3  # … up to three matches
@@ -98,25 +102,31 @@ class TopicScorer:
         return self.nlp.get_pipe("kuzet_normalizer")
 
     def __call__(self, doc: Doc) -> Doc:
-        spans: dict[str, dict[int, list[Span]]] = defaultdict(lambda: defaultdict(list))
+        # matches are kept as (start, end) token ranges; Span objects are made for evidence only
+        spans: dict[str, dict[int, list[Range]]] = defaultdict(lambda: defaultdict(list))
         found = self.phrases(doc) + (self.matcher(doc) if len(self.matcher) else [])
         for match_id, start, end in found:
             rule_id, part = self.compiled.keys[match_id]
-            spans[rule_id][part].append(doc[start:end])
+            spans[rule_id][part].append((start, end))
         hits = self._hits(spans)
         sentences = _Sentences(doc) if hits else None
         doc._.kuzet_matches = {
-            label: [_evidence(rule, span, sentences) for rule, span in hits.get(label, [])]
+            label: [
+                _evidence(rule, doc[start:end], sentences)
+                for rule, (start, end) in hits.get(label, [])
+            ]
             for label in TOPIC_LABELS
         }
         doc._.kuzet_topics = score_matches(doc._.kuzet_matches, self.thresholds)
         return doc
 
-    def _hits(self, spans: dict[str, dict[int, list[Span]]]) -> dict[str, list[tuple[Rule, Span]]]:
+    def _hits(
+        self, spans: dict[str, dict[int, list[Range]]]
+    ) -> dict[str, list[tuple[Rule, Range]]]:
         """Matches per label after exclusions and overlap resolution."""
-        excluded: dict[str, list[Span]] = defaultdict(list)
-        plain: dict[str, list[tuple[Rule, Span]]] = defaultdict(list)
-        near: dict[str, list[tuple[Rule, Span]]] = defaultdict(list)
+        excluded: dict[str, list[Range]] = defaultdict(list)
+        plain: dict[str, list[tuple[Rule, Range]]] = defaultdict(list)
+        near: dict[str, list[tuple[Rule, Range]]] = defaultdict(list)
         for rule_id, parts in spans.items():
             rule = self.compiled.rules[rule_id]
             if rule.exclude:
@@ -125,11 +135,13 @@ class TopicScorer:
                 near[rule.label].extend((rule, s) for s in _near_spans(rule, parts))
             else:
                 plain[rule.label].extend((rule, s) for s in parts[0])
-        result: dict[str, list[tuple[Rule, Span]]] = {}
+        result: dict[str, list[tuple[Rule, Range]]] = {}
         for label in set(plain) | set(near):
             blocked = excluded.get(label, [])
-            kept: list[tuple[Rule, Span]] = []
-            ordered = sorted(plain.get(label, []), key=lambda h: (-abs(h[0].weight), -len(h[1])))
+            kept: list[tuple[Rule, Range]] = []
+            ordered = sorted(
+                plain.get(label, []), key=lambda h: (-abs(h[0].weight), h[1][0] - h[1][1])
+            )
             for rule, span in ordered:
                 if not _overlaps(span, blocked) and not _overlaps(span, [s for _r, s in kept]):
                     kept.append((rule, span))
@@ -213,8 +225,8 @@ def _lemma_sequences(pattern: list[dict[str, Any]]) -> list[list[str]] | None:
     return sequences if all(sequences) else None
 
 
-def _near_spans(rule: Rule, parts: dict[int, list[Span]]) -> list[Span]:
-    """Spans where every part of a `near` rule occurs within the rule's window."""
+def _near_spans(rule: Rule, parts: dict[int, list[Range]]) -> list[Range]:
+    """Token ranges where every part of a `near` rule occurs within the rule's window."""
     found = []
     for anchor in parts[0]:
         chosen = [anchor]
@@ -223,31 +235,40 @@ def _near_spans(rule: Rule, parts: dict[int, list[Span]]) -> list[Span]:
             close = [
                 s
                 for s in others
-                if abs(s.start - anchor.start) <= rule.window and not _overlaps(s, chosen)
+                if abs(s[0] - anchor[0]) <= rule.window and not _overlaps(s, chosen)
             ]
             if not close:
                 break
-            chosen.append(min(close, key=lambda s: abs(s.start - anchor.start)))
+            chosen.append(min(close, key=lambda s: abs(s[0] - anchor[0])))
         else:
-            doc = anchor.doc
-            found.append(doc[min(s.start for s in chosen) : max(s.end for s in chosen)])
+            found.append((min(s[0] for s in chosen), max(s[1] for s in chosen)))
     return found
 
 
-def _overlaps(span: Span, others: list[Span]) -> bool:
-    return any(span.start < o.end and o.start < span.end for o in others)
+def _overlaps(span: Range, others: list[Range]) -> bool:
+    return any(span[0] < o[1] and o[0] < span[1] for o in others)
 
 
 class _Sentences:
-    """A Doc's sentences, listed once, to find the one around a span by bisection
-    (`Span.sent` walks the tokens again for every span)."""
+    """A Doc's sentence starts, read once from the token array, to find the sentence around
+    a span by bisection (`Span.sent` and `Doc.sents` walk the tokens again for every span)."""
 
     def __init__(self, doc: Doc) -> None:
-        self.spans = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
-        self.starts = [s.start for s in self.spans]
+        self.doc = doc
+        self.text = doc.user_data.get(TEXT_KEY) or doc.text
+        if doc.has_annotation("SENT_START"):
+            starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
+            self.starts = [0, *starts] if not starts or starts[0] else starts
+        else:
+            self.starts = [0]
 
     def around(self, span: Span) -> str:
-        return self.spans[max(0, bisect_right(self.starts, span.start) - 1)].text
+        """The text of the sentence the span starts in (as `Span.text` would give it)."""
+        index = max(0, bisect_right(self.starts, span.start) - 1)
+        start = self.starts[index]
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.doc)
+        sentence = self.doc[start:end]
+        return self.text[sentence.start_char : sentence.end_char]
 
 
 def _evidence(rule: Rule, span: Span, sentences: _Sentences | None) -> dict[str, Any]:
