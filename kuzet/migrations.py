@@ -299,12 +299,18 @@ def known_names() -> list[str]:
 
 # -- search facets -----------------------------------------------------------------------
 
+# The flagged topics as `sogi,hatecrime` and the month of dated_utc as `YYYYMM`.
+_TOPIC_LIST = (
+    "replace(replace(replace(replace(replace(replace(topics, ' ', ''), '[', ''), ']', ''), "
+    "'\"', ''), '_', ''), ',', '{sep}')"
+)
+_MONTH = "substr(dated_utc, 1, 4) || substr(dated_utc, 6, 2)"
 _FACETS = (
-    "'zt' || replace(replace(replace(replace(replace(replace(topics, ' ', ''), '[', ''), ']', ''), "
-    "'\"', ''), '_', ''), ',', ' zt') || ' zl' || coalesce(lang, 'none') || ' zk' || kind || "
-    "' zy' || substr(dated_utc, 1, 4) || ' zm' || substr(dated_utc, 1, 4) || "
-    "substr(dated_utc, 6, 2) || ' zd' || substr(dated_utc, 1, 4) || substr(dated_utc, 6, 2) || "
-    "substr(dated_utc, 9, 2)"
+    f"'zt' || {_TOPIC_LIST.format(sep=' zt')} || "
+    f"' zt' || replace({_TOPIC_LIST.format(sep=',')}, ',', {_MONTH} || ' zt') || {_MONTH} || "
+    "' zl' || coalesce(lang, 'none') || ' zk' || kind || "
+    f"' zy' || substr(dated_utc, 1, 4) || ' zm' || {_MONTH} || "
+    f"' zd' || {_MONTH} || substr(dated_utc, 9, 2)"
 )
 
 

@@ -37,7 +37,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "dated_utc": "Generated: published_at, or fetched_at when there is none, in UTC "
             "(`YYYY-MM-DDTHH:MM:SSZ`). Date filters and date sorting use it.",
             "facets": "Generated: filter values as search tokens, so a filtered full-text search "
-            "intersects posting lists: `zt<topic>` per flagged topic (underscores dropped), "
+            "intersects posting lists: `zt<topic>` per flagged topic (underscores dropped) and "
+            "`zt<topic><yyyymm>` with the month, "
             "`zl<lang>`, `zk<kind>`, `zy<year>`, `zm<yyyymm>`, `zd<yyyymmdd>` of dated_utc.",
             "sha256": "SHA-256 of `text` (UTF-8); a new value means a new version.",
             "version": "1 for the first text seen at this URL, +1 each time the text changed.",

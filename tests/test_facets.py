@@ -59,6 +59,14 @@ def test_facet_match_restricts_the_query_to_text_columns() -> None:
     assert match == '{title text lemmas} : ("гей") AND facets : zthatecrime AND facets : zlru'
 
 
+def test_a_topic_over_some_months_uses_the_combined_tokens() -> None:
+    match = facet_match("x", topic="sogi", first=date(2024, 2, 29), last=date(2024, 5, 29))
+    combined = "ztsogi202402 OR ztsogi202403 OR ztsogi202404 OR ztsogi202405"
+    assert match == f"{{title text lemmas}} : (x) AND facets : ({combined})"
+    years = facet_match("x", topic="sogi", first=date(2020, 1, 1), last=date(2024, 12, 31))
+    assert "facets : ztsogi AND facets : (zy2020 OR zy2021" in years  # too many months
+
+
 @pytest.fixture
 def random_store(store: Store) -> tuple[Store, list[NewDocument], dict[str, list[str]]]:
     rng = random.Random(7)
