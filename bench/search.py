@@ -2,7 +2,7 @@
 
 Not a test: it prints figures and ratios against a LIKE baseline measured on the same data.
     python bench/search.py [--sizes 100000,1000000] [--workdir DIR] [--like-sample N]
-                           [--json OUT] [--keep]
+                           [--json OUT] [--keep | --reuse DIR]
 """
 
 from __future__ import annotations
@@ -294,22 +294,34 @@ def main() -> None:
     ap.add_argument("--like-sample", type=int, default=20, help="LIKE queries above 100k docs")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--keep", action="store_true", help="keep the databases")
+    ap.add_argument(
+        "--reuse",
+        type=Path,
+        help="a directory kept by --keep: measure its databases again instead of building",
+    )
     args = ap.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
     if args.workdir and not args.workdir.is_dir():
         ap.error(f"--workdir {args.workdir} is not a directory")
-    workdir = Path(tempfile.mkdtemp(prefix="kuzet-bench-", dir=args.workdir))
+    if args.reuse and not args.reuse.is_dir():
+        ap.error(f"--reuse {args.reuse} is not a directory")
+    workdir = args.reuse or Path(tempfile.mkdtemp(prefix="kuzet-bench-", dir=args.workdir))
     queries, results, t0 = make_queries(), [], time.perf_counter()
     try:
         for n in sizes:
-            path = workdir / f"bench-{n}.db"
-            print(f"building {path} ({n:,} documents)", file=sys.stderr)
-            result = build(path, n)
+            path, facts = workdir / f"bench-{n}.db", workdir / f"bench-{n}.json"
+            if args.reuse and path.exists() and facts.exists():
+                print(f"reusing {path} (built before: {facts})", file=sys.stderr)
+                result = json.loads(facts.read_text())
+            else:
+                print(f"building {path} ({n:,} documents)", file=sys.stderr)
+                result = build(path, n)
+                facts.write_text(json.dumps(result))
             like_n = N_QUERIES if n <= 100_000 else min(args.like_sample, N_QUERIES)
             print(f"measuring {N_QUERIES} queries (LIKE: {like_n})", file=sys.stderr)
             results.append(result | measure(path, queries, like_n))
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"databases kept in {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)

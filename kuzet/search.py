@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -213,6 +214,7 @@ def _query_forms(query: str) -> set[str]:
     return {form for p in query_phrases(_TOKEN.findall(query)) for form in query_lemmas(p)}
 
 
+@functools.lru_cache(maxsize=100_000)
 def _normalize_word(word: str, lang: str) -> str:
     from nlp.pipeline import normalize_word
 

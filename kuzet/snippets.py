@@ -86,12 +86,18 @@ def word_form_snippet(
         return None
     words = list(_WORD.finditer(text[:MAX_SCAN]))
     known: dict[str, set[str]] = {}  # texts repeat their words: normalise each once
+    # Inflection here is at the end of words: a word whose first letters no wanted form has
+    # cannot normalise to one, and is not sent through the (slow) normaliser at all.
+    starts = {_start(part) for phrase in wanted for part in phrase}
 
     def forms_at(i: int) -> set[str]:
         word = words[i].group()
         if word not in known:
-            langs = ("ru", "kk") if _CYRILLIC.search(word) else ("en", lang)
-            known[word] = {normalize(word, x) for x in langs if x in _LANGS}
+            if _start(word) not in starts:
+                known[word] = set()
+            else:
+                langs = ("ru", "kk") if _CYRILLIC.search(word) else ("en", lang)
+                known[word] = {normalize(word, x) for x in langs if x in _LANGS}
         return known[word]
 
     for i in range(len(words)):
@@ -100,6 +106,10 @@ def word_form_snippet(
             if end <= len(words) and all(part in forms_at(i + k) for k, part in enumerate(phrase)):
                 return _window(text, words, i, end)
     return None
+
+
+def _start(word: str) -> str:
+    return word[:2].lower().replace("ё", "е")
 
 
 def _window(text: str, words: list[re.Match[str]], first: int, end: int) -> str:

@@ -20,6 +20,11 @@ _DOC_COLUMNS = (
     "id, url, source, kind, lang, title, published_at, fetched_at, dated_utc, "
     "sha256, version, topics, rules_version"
 )
+#: The ranking, spelled out rather than read from the `rank` column: SQLite evaluates `rank`
+#: anew for ORDER BY and for the result column, and each evaluation counts every phrase's
+#: documents again. The weights are those of the table's rank setting (migration 0008):
+#: title 4, text 1, lemmas 1, facets 0.
+BM25 = "bm25(documents_fts, 4.0, 1.0, 1.0, 0.0)"
 _FTS_ERRORS = ("fts5:", "no such column", "unknown special query", "unterminated string")
 
 
@@ -173,9 +178,9 @@ def _search_sql(
         cols += [
             f"snippet(documents_fts, 1, '{HL_START}', '{HL_END}', '…', 24) AS snippet",
             f"highlight(documents_fts, 0, '{HL_START}', '{HL_END}') AS title_hl",
-            "documents_fts.rank AS score",
+            f"{BM25} AS score",
         ]
-        order = "documents_fts.rank" if sort == "rank" else "d.dated_utc DESC, d.id DESC"
+        order = "score" if sort == "rank" else "d.dated_utc DESC, d.id DESC"
     else:
         source = "documents d"
         cols += ["substr(d.text, 1, 240) AS snippet", "d.title AS title_hl", "NULL AS score"]
