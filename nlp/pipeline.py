@@ -12,7 +12,8 @@ from spacy.attrs import LIKE_NUM
 from spacy.lang.ru import lex_attrs as ru_lex_attrs
 from spacy.language import Language
 
-from nlp import langid
+from nlp import langid, lexattrs
+from nlp.affixes import faster_affixes
 from nlp.components import legal
 from nlp.components import normalizer as _normalizer  # also registers the factory
 from nlp.components import sentences as _sentences  # noqa: F401 - registers kuzet_sentences
@@ -51,7 +52,8 @@ def ruleset() -> RuleSet:
 @cache
 def build_nlp(lang: str) -> Language:
     """The pipeline for `ru`, `kk` or `en`: blank tokenizer, normaliser, sentences, topics,
-    legal references. (Russian: spaCy's `like_num` replaced by the same test, made faster.)"""
+    legal references. Its vocabulary computes only the lexical attributes our components and
+    rules read (`nlp.lexattrs`); Russian `like_num` is spaCy's test, made faster."""
     if lang not in langid.LANGS:
         raise ValueError(f"no pipeline for language {lang!r} (expected ru, kk or en)")
     if lang == "kk":
@@ -59,8 +61,12 @@ def build_nlp(lang: str) -> Language:
 
     pipeline = spacy.blank(lang)
     pipeline.max_length = CHUNK_CHARS * 2
+    getters = pipeline.vocab.lex_attr_getters
     if lang == "ru":
-        pipeline.vocab.lex_attr_getters[LIKE_NUM] = ru_like_num
+        getters[LIKE_NUM] = ru_like_num
+    needed = lexattrs.pattern_attrs(p for rule in ruleset().for_lang(lang) for p in rule.parts)
+    pipeline.vocab.lex_attr_getters = lexattrs.lean_getters(getters, needed)
+    faster_affixes(pipeline.tokenizer)
     pipeline.add_pipe("kuzet_normalizer")
     pipeline.add_pipe("kuzet_sentences")
     pipeline.add_pipe("kuzet_topics")

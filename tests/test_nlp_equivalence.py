@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 import spacy
+from spacy.attrs import LIKE_NUM
 from spacy.lang.ru.lex_attrs import _num_words as ru_number_words
 from spacy.lang.ru.lex_attrs import like_num as spacy_ru_like_num
+from spacy.language import Language
 
 import nlp.kazakh  # noqa: F401 - registers spacy.blank("kk")
-from nlp.components.normalizer import SEARCH_KEY
+from nlp.affixes import InfixFinditer, SuffixSearch
+from nlp.components.normalizer import SEARCH_KEY, _dictionary_normal_form, _morph
 from nlp.components.sentences import SentenceSplitter
 from nlp.pipeline import build_nlp, ru_like_num
 
@@ -68,3 +74,78 @@ def test_search_text_written_in_the_normaliser_pass_equals_the_one_from_lemmas()
             written = normalizer.search_text(doc)
             del doc.user_data[SEARCH_KEY]
             assert written == normalizer.search_text(doc)
+
+
+def _affix_probes() -> list[str]:
+    """Strings that reach every branch of the suffix and infix patterns: each character up to
+    U+2FFF after a word, after a number and before `km`, and random mixes of the characters
+    the patterns name (letters, digits, quotes, brackets, dots, hyphens, units, newlines)."""
+    probes = ["", "\n", "слово\n", "12km", "12 km", "km", "x12km", "ЛГБТ-сообщество", "т.б."]
+    for code in range(0x21, 0x3000):
+        char = chr(code)
+        probes += [f"слово{char}", f"12{char}", f"{char}km", f"a{char}b", f"1{char}2"]
+    rng = random.Random(20261201)
+    alphabet = "абвЛГБТxyzÄ0129-–—.,:;!?…'\"«»“”()[]{}%$€₸°/\\+*&@#km\n"
+    probes += ["".join(rng.choices(alphabet, k=rng.randint(1, 12))) for _ in range(6000)]
+    return probes
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_skipping_affix_searches_answer_as_spacys_patterns(lang: str) -> None:
+
+    tokenizer = spacy.blank(lang).tokenizer
+    suffix_regex = tokenizer.suffix_search.__self__
+    infix_regex = tokenizer.infix_finditer.__self__
+    suffix, infix = SuffixSearch(suffix_regex), InfixFinditer(infix_regex)
+    assert suffix.known
+    assert infix.first is not None
+    probes = _affix_probes()
+    for text in probes:
+        found, expected = suffix.search(text), suffix_regex.search(text)
+        assert (found and found.span()) == (expected and expected.span()), text
+        assert [m.span() for m in infix.finditer(text)] == [
+            m.span() for m in infix_regex.finditer(text)
+        ], text
+    assert sum(suffix_regex.search(t) is not None for t in probes) > 1000  # probes do match
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_pipeline_tokens_and_the_attributes_we_read_are_spacys(lang: str) -> None:
+
+    reference, ours = spacy.blank(lang), build_nlp(lang)
+    if lang == "ru":
+        reference.vocab.lex_attr_getters[LIKE_NUM] = ru_like_num
+    rng = random.Random(lang)
+    alphabet = "абвгдеёжзЛГБТәіңғүұқөһxyzA0129 -–—.,:;!?…'\"«»“”()%$€₸/+&@\n"
+    texts = [t for ts in TEXTS.values() for t in ts]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 60))) for _ in range(1500)]
+
+    def view(pipeline: Language, text: str) -> list[tuple[object, ...]]:
+        doc = pipeline.make_doc(text)
+        return [
+            (t.text, t.whitespace_, t.is_punct, t.is_alpha, t.is_space, t.like_num, t.lang_)
+            for t in doc
+        ]
+
+    for text in texts:
+        assert view(ours, text) == view(reference, text), text
+
+
+def test_dictionary_normal_form_is_pymorphys() -> None:
+    morph = _morph()
+    seeds = "стали мыла печь три души пропаганда гей закон простой мой её который быть суд ёж"
+    words = {
+        form.word
+        for seed in seeds.split()
+        for parse in morph.parse(seed)  # type: ignore[attr-defined]
+        for form in parse.lexeme
+    }
+    words |= {w.lower() for ts in TEXTS.values() for t in ts for w in re.findall(r"\w+", t)}
+    known = 0
+    for word in sorted(words):
+        found = _dictionary_normal_form(word)
+        if found is not None:
+            known += 1
+            expected = morph.parse(word)[0].normal_form.replace("ё", "е")  # type: ignore[attr-defined]
+            assert found == expected, word
+    assert known > 300

@@ -54,8 +54,47 @@ def normalize_ru(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _ru_normal_form(base: str) -> str:
-    """pymorphy3's normal form of a lower-cased word (cached: `Закон` and `закон` meet here)."""
-    return _morph().parse(base)[0].normal_form.replace("ё", "е")  # type: ignore[attr-defined]
+    """pymorphy3's normal form of a lower-cased word (cached: `Закон` and `закон` meet here):
+    that of its most probable analysis, `ё` written `е`."""
+    found = _dictionary_normal_form(base)
+    if found is None:
+        found = _morph().parse(base)[0].normal_form.replace("ё", "е")  # type: ignore[attr-defined]
+    return found
+
+
+def _dictionary_normal_form(base: str) -> str | None:
+    """pymorphy3's normal form of a dictionary word, found as `MorphAnalyzer.parse` finds it
+    but without building a Parse object per analysis; None for a word not in the dictionary.
+
+    For a word of two letters or more, `parse` takes the analyses of its first unit, the
+    dictionary (the other units of that group read single capital letters only), ranks them
+    by P(tag | word) (a stable sort; left in dictionary order when every probability is 0),
+    and the first one's normal form is the word's. When all analyses share one normal form
+    (`ё` read as `е`), as for most words, no ranking is needed.
+    """
+    if len(base) < 2:
+        return None
+    morph = _morph()
+    dictionary = morph.dictionary  # type: ignore[attr-defined]
+    analyses = [
+        (para_id, idx, fixed)
+        for fixed, parses in dictionary.words.similar_items(base, morph.char_substitutes)  # type: ignore[attr-defined]
+        for para_id, idx in parses
+    ]
+    if not analyses:
+        return None
+    forms = [
+        dictionary.build_normal_form(p, i, fixed).replace("ё", "е") for p, i, fixed in analyses
+    ]
+    estimator = morph.prob_estimator  # type: ignore[attr-defined]
+    if len(set(forms)) == 1 or estimator is None:
+        return forms[0]
+    probs = [
+        estimator.p_t_given_w.prob(base, dictionary.build_tag_info(p, i)) for p, i, _f in analyses
+    ]
+    if sum(probs) == 0:
+        return forms[0]
+    return forms[max(range(len(probs)), key=probs.__getitem__)]
 
 
 def normalize_en(word: str) -> str:

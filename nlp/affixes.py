@@ -1,0 +1,167 @@
+"""The tokenizer's suffix and infix searches, skipped where they cannot match.
+
+spaCy's tokenizer runs two large regular expressions on every new whitespace-separated chunk
+(and again on what is left after each split): the suffixes (`…$|,$|\\.$| … |(?<=[0-9])km$|…`,
+some 260 alternatives, tried by `re` at every position of the chunk) and the infixes (hyphens,
+dots and commas between letters, …). Most chunks are plain words, which neither can match.
+
+Every match of a suffix pattern ends with one of a known set of characters, and every infix
+match starts with one; both sets are read from the compiled pattern itself (`re._parser`). A
+chunk whose last character is not in the first set (and that does not end with a newline,
+before which `$` also matches) has no suffix; a chunk with no character of the second set has
+no infix. Otherwise the original expression runs, so every answer is the original's. Where a
+pattern holds something this analysis does not follow (a negated or category class, an
+optional piece at the edge, case-insensitive flags), it runs as it is, always.
+
+`faster_affixes(tokenizer)` installs both on a tokenizer; `pattern` stays the original's, so
+serialising the tokenizer writes spaCy's own expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from re import _parser  # the stdlib's regex parser: read-only use, to find edge characters
+from typing import Any
+
+#: A character class wider than this is not expanded into a set (the pattern then runs as is).
+MAX_CLASS = 200_000
+_ZERO_WIDTH = (_parser.AT, _parser.ASSERT, _parser.ASSERT_NOT)
+
+
+def _class_chars(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """The characters of a `[...]` class (LITERAL and RANGE items only), or None."""
+    chars: set[str] = set()
+    for op, arg in items:
+        if op is _parser.LITERAL:
+            chars.add(chr(arg))
+        elif op is _parser.RANGE and arg[1] - arg[0] < MAX_CLASS:
+            chars.update(map(chr, range(arg[0], arg[1] + 1)))
+        else:
+            return None
+    return chars
+
+
+def edge_chars(items: Any, last: bool) -> set[str] | None:
+    """The characters a match of the sequence `items` can end with (`last`) or start with,
+    or None if that cannot be told (or the sequence may match the empty string)."""
+    ordered = list(items)
+    for op, arg in reversed(ordered) if last else ordered:
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _parser.LITERAL:
+            return {chr(arg)}
+        if op is _parser.IN:
+            return _class_chars(arg)
+        if op is _parser.SUBPATTERN:
+            _group, add_flags, del_flags, body = arg
+            return None if add_flags or del_flags else edge_chars(body, last)
+        if op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT):
+            low, _high, body = arg
+            return edge_chars(body, last) if low >= 1 else None
+        if op is _parser.BRANCH:
+            return _union(edge_chars(branch, last) for branch in arg[1])
+        return None
+    return None
+
+
+def _union(sets: Iterator[set[str] | None]) -> set[str] | None:
+    found: set[str] = set()
+    for chars in sets:
+        if chars is None:
+            return None
+        found |= chars
+    return found
+
+
+def pattern_edge(regex: re.Pattern[str], last: bool) -> frozenset[str] | None:
+    """`edge_chars` of a whole compiled pattern (None for flags other than UNICODE)."""
+    if regex.flags & ~re.UNICODE:
+        return None
+    chars = edge_chars(_parser.parse(regex.pattern, regex.flags), last)
+    return None if chars is None else frozenset(chars)
+
+
+def _gate(branch: Any) -> frozenset[str] | None:
+    """The characters a one-character lookbehind opening a branch asks for (`(?<=[0-9])km$`:
+    the digits), or None. A match of the branch needs one of them in the string."""
+    items = list(branch)
+    if not items or items[0][0] is not _parser.ASSERT or items[0][1][0] != -1:
+        return None
+    body = list(items[0][1][1])
+    if len(body) != 1 or body[0][0] not in (_parser.LITERAL, _parser.IN):
+        return None
+    chars = edge_chars(body, last=False)
+    return None if chars is None else frozenset(chars)
+
+
+def suffix_edges(
+    regex: re.Pattern[str],
+) -> tuple[frozenset[str], dict[str, list[frozenset[str]]]] | None:
+    """Last characters of the suffix pattern's matches: those any match may end with, and
+    those only a branch gated by a lookbehind may end with, with the gates (None: unknown)."""
+    if regex.flags & ~re.UNICODE:
+        return None
+    tree = list(_parser.parse(regex.pattern, regex.flags))
+    branches = tree[0][1][1] if len(tree) == 1 and tree[0][0] is _parser.BRANCH else [tree]
+    always: set[str] = set()
+    gated: dict[str, list[frozenset[str]]] = {}
+    for branch in branches:
+        chars = edge_chars(branch, last=True)
+        if chars is None:
+            return None
+        gate = _gate(branch)
+        if gate is None:
+            always |= chars
+        else:
+            for char in chars:
+                gated.setdefault(char, []).append(gate)
+    return frozenset(always), {c: g for c, g in gated.items() if c not in always}
+
+
+class SuffixSearch:
+    """`search(string)`: the suffix pattern's search, skipped when the last character rules
+    a match out (for a branch such as `(?<=[0-9])km$`, when no digit comes before it)."""
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        edges = suffix_edges(regex)
+        self.known = edges is not None
+        self.always, self.gated = edges or (frozenset(), {})
+
+    def search(self, string: str) -> re.Match[str] | None:
+        if self.known and string and not string.endswith("\n"):
+            last = string[-1]
+            if last not in self.always:
+                gates = self.gated.get(last)
+                if not gates or all(gate.isdisjoint(string[:-1]) for gate in gates):
+                    return None
+        elif self.known and not string:
+            return None
+        return self.regex.search(string)
+
+
+class InfixFinditer:
+    """`finditer(string)`: the infix pattern's matches, skipped when no character of the
+    string can start one."""
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        self.first = pattern_edge(regex, last=False)
+
+    def finditer(self, string: str) -> Iterator[re.Match[str]] | list[re.Match[str]]:
+        if self.first is not None and self.first.isdisjoint(string):
+            return []
+        return self.regex.finditer(string)
+
+
+def faster_affixes(tokenizer: Any) -> None:
+    """Give a spaCy tokenizer the skipping suffix search and infix finditer (same answers)."""
+    suffix = tokenizer.suffix_search
+    if suffix is not None and isinstance(getattr(suffix, "__self__", None), re.Pattern):
+        tokenizer.suffix_search = SuffixSearch(suffix.__self__).search
+    infix = tokenizer.infix_finditer
+    if infix is not None and isinstance(getattr(infix, "__self__", None), re.Pattern):
+        tokenizer.infix_finditer = InfixFinditer(infix.__self__).finditer
