@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from kuzet.documents import NewDocument
-from kuzet.search import find
+from kuzet.search import find, make_filters
 from kuzet.store import Store
 from kuzet.store.facets import date_terms, facet_match
 
@@ -142,3 +142,27 @@ def test_query_words_never_match_facet_tokens(random_store: tuple) -> None:
     store, *_ = random_store
     assert list(find(store, "zt*", limit=None)) == []
     assert list(find(store, "zlru", limit=None)) == []
+
+
+@pytest.mark.parametrize("sort", ["rank", "date"])
+@pytest.mark.parametrize("filters", [{}, {"topic": "sogi", "since": "2024-01-15"}])
+def test_pages_of_a_staged_search_are_those_of_the_whole_result(
+    random_store: tuple, sort: str, filters: dict
+) -> None:
+    """A page (limit) is picked first and its snippets made after; pages in turn give the
+    whole result in order, each row with the same score, snippet and highlighted title."""
+    store, *_ = random_store
+    query, chosen = "alpha OR (beta gamma)", make_filters(store, **filters)
+    whole = list(store.search(query, chosen, sort=sort, limit=None))
+    if sort == "rank":
+        whole.sort(key=lambda r: (r["score"], r["id"]))
+    else:
+        whole.sort(key=lambda r: (r["dated_utc"], r["id"]), reverse=True)
+    pages = [
+        row
+        for offset in range(0, len(whole) + 20, 20)
+        for row in store.search(query, chosen, sort=sort, limit=20, offset=offset)
+    ]
+    assert len(whole) > 40  # several pages
+    keys = ("id", "score", "snippet", "title_hl", "dated_utc")
+    assert [[r[k] for k in keys] for r in pages] == [[r[k] for k in keys] for r in whole]
