@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kuzet.bill_titles import short_title
-from kuzet.bills import stage_label
+from kuzet.bills import stage_label, title_of
 from kuzet.mail import Outgoing, one_line
 
 TITLE_IN_SUBJECT = 110
@@ -34,7 +34,7 @@ class BillView:
 
     @property
     def title(self) -> str:
-        return self.bill.get("title_ru") or self.bill.get("title_kk") or self.bill["key"]
+        return title_of(self.bill)
 
     @property
     def short(self) -> str:

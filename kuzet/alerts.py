@@ -136,7 +136,9 @@ class _Decider:
             if bill.get("announced") is None:
                 how = self._announce(bill, change, baseline)
                 if how == "baseline":
-                    summary.append(self._view(bill, set()))
+                    # the summary shows title, stage and topics only: no evidence to read
+                    timeline = ordered(self.tracker.events[bill["id"]])
+                    summary.append(BillView(bill=bill, timeline=timeline))
                 if how != "tracked":
                     continue
             self._stage_moves(bill, change)

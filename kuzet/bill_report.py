@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kuzet.bill_phrases import local_date
-from kuzet.bills import ordered, stage_label
+from kuzet.bills import ordered, stage_label, title_of
 from kuzet.store import Store
 
 #: How wide `kuzet bills list` makes a line (titles are cut to fit; keys never are).
@@ -19,11 +19,6 @@ ALERT_MARKS = {
     "history": "recorded (older history, not mailed)",
     "quiet": "recorded (bill not followed then)",
 }
-
-
-def title_of(bill: dict[str, Any]) -> str:
-    """The title to show: Russian, else Kazakh, else the key."""
-    return bill.get("title_ru") or bill.get("title_kk") or bill["key"]
 
 
 def list_bills(

@@ -50,6 +50,7 @@ class Tracker:
     rules: Rules
     today: date
     bills: dict[int, dict[str, Any]] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)  # of `bills` (a key never changes)
     aliases: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     bill_aliases: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
     core_index: CoreIndex | None = None
@@ -71,6 +72,7 @@ class Tracker:
         state = self.store.bills_state()
         for bill in state["bills"]:
             self.bills[bill["id"]] = bill
+            self.keys.add(bill["key"])
             self.events[bill["id"]] = []
         for a in state["aliases"]:
             self._remember_alias(a["bill_id"], a["kind"], a["value"])
@@ -207,13 +209,13 @@ class Tracker:
         else:
             core = title_core(obs.titles[0][1], self.rules)
             key = "t-" + hashlib.sha256(core.encode()).hexdigest()[:10]
-        taken = {b["key"] for b in self.bills.values()}
         base, n = key, 2
-        while key in taken:
+        while key in self.keys:
             key, n = f"{base}-{n}", n + 1
         lang, title = obs.titles[0]
         fields = {"key": key, "title_ru" if lang != "kk" else "title_kk": display_title(title)}
         bill_id = self.store.insert_bill({**fields, "identifiers": {}, "topics": []})
+        self.keys.add(key)
         self.bills[bill_id] = {
             "id": bill_id, "key": key, "title_ru": None, "title_kk": None, "identifiers": {},
             "initiator": None, "stage": None, "stage_date": None, "topics": [], "tracked": 0,

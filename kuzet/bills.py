@@ -218,6 +218,11 @@ class Claim:
         return ev | self.extra
 
 
+def title_of(bill: dict[str, Any]) -> str:
+    """The title to show: Russian, else Kazakh, else the key."""
+    return bill.get("title_ru") or bill.get("title_kk") or bill["key"]
+
+
 def ordered(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A timeline: dated events by (date, process order); an undated one after the last
     event of the same or an earlier stage."""

@@ -8,7 +8,7 @@ import click
 
 from kuzet import alerts as alerting
 from kuzet import bill_report
-from kuzet.bills import RANK
+from kuzet.bills import RANK, title_of
 from kuzet.cli import cli, db_option, format_option, open_store
 from kuzet.settings import load_settings
 
@@ -99,7 +99,7 @@ def _set_tracked(ref: str, tracked: bool) -> None:
         False: ("no longer tracked", "was not tracked"),
     }
     state = states[tracked][0 if changed else 1]
-    click.echo(f"bill {bill['key']} {state}: {bill_report.title_of(bill)}")
+    click.echo(f"bill {bill['key']} {state}: {title_of(bill)}")
 
 
 @cli.command()

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kuzet import digest_render as r
-from kuzet.bills import ordered
+from kuzet.bills import ordered, title_of
 from kuzet.config import TIMEZONE, TOPICS, load_sources
 from kuzet.errors import KuzetError
 from kuzet.health import is_bad, source_health
@@ -110,7 +110,7 @@ def _bill(
     return BillEntry(
         bill_id=bill["id"],
         new=new,
-        title=r.clean(bill.get("title_ru") or bill.get("title_kk") or bill.get("key")),
+        title=r.clean(title_of(bill)),
         lang="ru" if bill.get("title_ru") else ("kk" if bill.get("title_kk") else None),
         stage=r.STAGE_NAMES.get(stage, r.clean(stage).replace("_", " ")) or "stage unknown",
         stage_date=short_date(local_date(bill.get("stage_date"))),

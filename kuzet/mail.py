@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from kuzet.errors import MailError
-from kuzet.settings import Settings, check_address, load_settings
+from kuzet.settings import SPEC, Settings, check_address, load_settings
 from kuzet.store import Store
 
 log = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ def _addressed(
     if not recipients:
         if not settings.mail["host"]:
             return row  # an .eml file for no one in particular is still worth writing
-        env = {"alerts": "KUZET_ALERT_TO", "digest": "KUZET_DIGEST_TO"}.get(section, "KUZET_OPS_TO")
+        env = SPEC[section]["to"].env
         error = f"message {row['id']} has no recipients: set [{section}] to or {env}"
         _failed(store, settings, row, error, report, now)
         return None
@@ -390,13 +390,11 @@ def _failed(
     error: str,
     report: SendReport,
     now: datetime,
-    *,
-    give_up: bool = False,
 ) -> None:
     """Record a failed attempt with the next one after a doubling delay, or give up."""
     m = settings.mail
     attempts = row["attempts"] + 1
-    give_up = give_up or attempts >= m["max_attempts"]
+    give_up = attempts >= m["max_attempts"]
     delay = min(m["retry_base_seconds"] * 2 ** (attempts - 1), m["retry_max_seconds"])
     next_at = None if give_up else (now + timedelta(seconds=delay)).astimezone(UTC).isoformat()
     store.mark_attempt_failed(row["id"], error, next_attempt_at=next_at, give_up=give_up)

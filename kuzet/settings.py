@@ -28,7 +28,7 @@ _NAMED_ADDRESS = re.compile(r"^(?:[^<>\r\n\"]*|\"[^\"\r\n]*\")\s*<([^<>\s]+)>$")
 
 @dataclass(frozen=True)
 class Key:
-    """One setting: its type (`str`, `int`, `bool`, `addresses`, `choice:a|b`, `hhmm`), its
+    """One setting: its type (`str`, `int`, `addresses`, `sender`, `choice:a|b`, `hhmm`), its
     default, the environment variable that overrides it (if any) and, for a whole number, the
     range it must lie in (`low` to `high`, both included; `high` None: no upper bound)."""
 
@@ -104,14 +104,8 @@ SPEC: dict[str, dict[str, Key]] = {
 }
 
 
-class Section(dict[str, Any]):
-    """One table of settings; keys are read as attributes too (`settings.mail.host`)."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc
+#: One table of settings (`settings.mail["host"]`).
+Section = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -163,7 +157,7 @@ def load_settings(path: Path | None = None) -> Settings:
             if key.env and os.environ.get(key.env, "").strip():
                 where = f"environment variable {key.env}"
                 values[section][name] = _coerce(key, os.environ[key.env], where, from_env=True)
-    return Settings({s: Section(v) for s, v in values.items()}, tuple(files))
+    return Settings({s: dict(v) for s, v in values.items()}, tuple(files))
 
 
 def _read(file: Path) -> dict[str, dict[str, Any]]:
@@ -198,12 +192,6 @@ def _coerce(key: Key, raw: Any, where: str, *, from_env: bool = False) -> Any:
             if value < key.low or (key.high is not None and value > key.high):
                 raise ValueError(f"must be a whole number {_span(key)}")
             return value
-        if kind == "bool":
-            if from_env:
-                return _env_bool(raw)
-            if not isinstance(raw, bool):
-                raise ValueError("expected true or false")
-            return raw
         if kind == "addresses":
             items = [a.strip() for a in raw.split(",") if a.strip()] if from_env else raw
             if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
@@ -240,12 +228,3 @@ def check_address(value: str) -> str:
     if not _ADDRESS.match(bare):
         raise ValueError(f"{value!r} is not an e-mail address")
     return bare
-
-
-def _env_bool(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("expected true or false")

@@ -320,6 +320,16 @@ class BaseStore:
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
 
+    def _rows_in(self, sql: str, ids: list[Any], chunk: int = 500) -> list[dict[str, Any]]:
+        """`_rows` of `sql`, whose `{ids}` stands for a list of `?`, over `ids` in chunks
+        (SQLite limits the number of parameters); rows of each chunk in the order `sql`
+        gives them."""
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            rows += self._rows(sql.format(ids=",".join("?" * len(part))), part)
+        return rows
+
     def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None

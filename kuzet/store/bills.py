@@ -95,32 +95,25 @@ class BillsMixin:
 
     def news_documents(self, ids: list[int]) -> list[dict[str, Any]]:
         """These news items with their text and flags, oldest first."""
-        found = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found += self._rows(
-                "SELECT id, url, source, lang, title, text, published_at, dated_utc, topics, "
-                f"version, rules_version FROM documents WHERE id IN ({marks})",
-                chunk,
-            )
+        found = self._rows_in(
+            "SELECT id, url, source, lang, title, text, published_at, dated_utc, topics, "
+            "version, rules_version FROM documents WHERE id IN ({ids})",
+            ids,
+        )
         found.sort(key=lambda r: (r["dated_utc"] or "", r["id"]))
         return [_decode(r, "topics") for r in found]
 
     def news_refs(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Legal references of these news items under their current rules."""
         refs: dict[int, list[dict[str, Any]]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self._rows(
-                "SELECT r.document_id, r.label, r.text, r.field, r.start_char, r.end_char, "
-                "r.attrs FROM legal_refs r JOIN documents d ON d.id = r.document_id AND "
-                f"d.rules_version = r.rules_version WHERE d.id IN ({marks}) "
-                "ORDER BY r.document_id, r.seq",
-                chunk,
-            ):
-                refs.setdefault(r["document_id"], []).append(_decode(r, "attrs"))
+        for r in self._rows_in(
+            "SELECT r.document_id, r.label, r.text, r.field, r.start_char, r.end_char, "
+            "r.attrs FROM legal_refs r JOIN documents d ON d.id = r.document_id AND "
+            "d.rules_version = r.rules_version WHERE d.id IN ({ids}) "
+            "ORDER BY r.document_id, r.seq",
+            ids,
+        ):
+            refs.setdefault(r["document_id"], []).append(_decode(r, "attrs"))
         return refs
 
     def mark_news_scanned(self, rows: list[dict[str, Any]], aliases: int) -> None:
@@ -172,16 +165,13 @@ class BillsMixin:
     def flag_evidence(self, document_ids: list[int]) -> dict[int, dict[str, list[Any]]]:
         """For each document, its flagged topics with their evidence (current rules)."""
         found: dict[int, dict[str, list[Any]]] = {}
-        for start in range(0, len(document_ids), 500):
-            chunk = document_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self._rows(
-                "SELECT a.document_id, a.topic, a.evidence FROM annotations a JOIN documents d "
-                "ON d.id = a.document_id AND d.rules_version = a.rules_version "
-                f"WHERE a.flagged = 1 AND a.document_id IN ({marks}) ORDER BY a.topic",
-                chunk,
-            ):
-                found.setdefault(r["document_id"], {})[r["topic"]] = json.loads(r["evidence"])
+        for r in self._rows_in(
+            "SELECT a.document_id, a.topic, a.evidence FROM annotations a JOIN documents d "
+            "ON d.id = a.document_id AND d.rules_version = a.rules_version "
+            "WHERE a.flagged = 1 AND a.document_id IN ({ids}) ORDER BY a.topic",
+            document_ids,
+        ):
+            found.setdefault(r["document_id"], {})[r["topic"]] = json.loads(r["evidence"])
         return found
 
     # -- bills: reading --------------------------------------------------------------------

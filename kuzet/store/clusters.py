@@ -37,13 +37,9 @@ class ClustersMixin:
 
     def documents_for_clustering(self, ids: list[int]) -> list[dict[str, Any]]:
         """The rows clustering reads (text included), in id order."""
-        out: list[dict[str, Any]] = []
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            out += self._rows(
-                f"SELECT {_CLUSTER_COLUMNS} FROM documents WHERE id IN ({marks})", chunk
-            )
+        out = self._rows_in(
+            f"SELECT {_CLUSTER_COLUMNS} FROM documents WHERE id IN ({{ids}})", ids, _CHUNK
+        )
         return sorted(out, key=lambda r: r["id"])
 
     def cluster_candidates(self, keys: list[int], *, exclude: int) -> list[dict[str, Any]]:
@@ -95,15 +91,13 @@ class ClustersMixin:
     def cluster_members(self, cluster_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Every document of these clusters (id, url, source and its name, dates), by cluster."""
         out: dict[int, list[dict[str, Any]]] = {}
-        for start in range(0, len(cluster_ids), _CHUNK):
-            chunk = cluster_ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in self._rows(
-                "SELECT d.id, d.cluster_id, d.url, d.source, coalesce(s.name, d.source) AS "
-                "source_name, d.lang, d.published_at, d.first_seen_at, d.dated_utc "
-                "FROM documents d LEFT JOIN sources s ON s.id = d.source "
-                f"WHERE d.cluster_id IN ({marks}) ORDER BY d.dated_utc, d.id",
-                chunk,
-            ):
-                out.setdefault(row["cluster_id"], []).append(row)
+        for row in self._rows_in(
+            "SELECT d.id, d.cluster_id, d.url, d.source, coalesce(s.name, d.source) AS "
+            "source_name, d.lang, d.published_at, d.first_seen_at, d.dated_utc "
+            "FROM documents d LEFT JOIN sources s ON s.id = d.source "
+            "WHERE d.cluster_id IN ({ids}) ORDER BY d.dated_utc, d.id",
+            cluster_ids,
+            _CHUNK,
+        ):
+            out.setdefault(row["cluster_id"], []).append(row)
         return out

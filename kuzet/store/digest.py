@@ -56,30 +56,22 @@ class DigestMixin:
         for r in rows:
             r["topics"] = json.loads(r["topics"])
             r["scores"], r["evidence"] = {}, {}
-        ids = list(by_id)
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for a in self._rows(
-                "SELECT a.document_id, a.topic, a.score, a.evidence FROM annotations a "
-                "JOIN documents d ON d.id = a.document_id AND d.rules_version = a.rules_version "
-                f"WHERE a.flagged = 1 AND a.document_id IN ({marks})",
-                chunk,
-            ):
-                doc = by_id[a["document_id"]]
-                doc["scores"][a["topic"]] = a["score"]
-                doc["evidence"][a["topic"]] = json.loads(a["evidence"])
+        for a in self._rows_in(
+            "SELECT a.document_id, a.topic, a.score, a.evidence FROM annotations a "
+            "JOIN documents d ON d.id = a.document_id AND d.rules_version = a.rules_version "
+            "WHERE a.flagged = 1 AND a.document_id IN ({ids})",
+            list(by_id),
+            _CHUNK,
+        ):
+            doc = by_id[a["document_id"]]
+            doc["scores"][a["topic"]] = a["score"]
+            doc["evidence"][a["topic"]] = json.loads(a["evidence"])
         return rows
 
     def document_texts(self, ids: list[int]) -> dict[int, str]:
         """The current text of each document."""
-        out: dict[int, str] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", chunk)
-            out.update({i: t for i, t in rows})
-        return out
+        rows = self._rows_in("SELECT id, text FROM documents WHERE id IN ({ids})", ids, _CHUNK)
+        return {r["id"]: r["text"] for r in rows}
 
     def first_seen_counts(self, lo: str, hi: str) -> dict[str, int]:
         """Documents first stored in [lo, hi): `stored`, `unannotated` (no rules version yet)."""
