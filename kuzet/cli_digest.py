@@ -9,8 +9,6 @@ import click
 
 from kuzet import mail
 from kuzet.cli import cli, db_option, open_store
-from kuzet.digest import parse_day, run_digest
-from kuzet.digest_model import check_day
 from kuzet.settings import load_settings
 
 
@@ -40,6 +38,9 @@ def digest(day: str | None, send: bool, out: Path | None) -> None:
 
     Example: kuzet digest --date 2026-11-30 --send
     """
+    from kuzet.digest import parse_day, run_digest  # imported here: other commands need not
+    from kuzet.digest_model import check_day  # load the digest's templates and images
+
     settings = load_settings()
     wanted = check_day(parse_day(day)) if day else None  # before any run is recorded
     with open_store() as store:

@@ -158,15 +158,17 @@ class Fingerprint:
 
 
 def fingerprint(row: dict[str, Any]) -> Fingerprint:
-    """Shingles and band keys of a document row (id, kind, dated_utc, title, text)."""
+    """Shingles and band keys of a document row (id, kind, dated_utc, title, text); none
+    for a kind that is not clustered (nothing reads them)."""
+    if row["kind"] not in CLUSTERED_KINDS:
+        return Fingerprint(row["id"], row["kind"], row.get("dated_utc"), frozenset(), [])
     sh = shingles(row.get("title") or "", row.get("text") or "")
-    clustered = row["kind"] in CLUSTERED_KINDS and sh.size > 0
     return Fingerprint(
         id=row["id"],
         kind=row["kind"],
         dated_utc=row.get("dated_utc"),
         shingles=frozenset(sh.tolist()),
-        keys=band_keys(signature(sh)) if clustered else [],
+        keys=band_keys(signature(sh)) if sh.size > 0 else [],
     )
 
 
@@ -190,22 +192,19 @@ def assign(store: Any, ids: Iterable[int]) -> ClusterReport:
         for row in store.documents_for_clustering(list(ids))
         if row["cluster_sha"] != row["sha256"]
     ]
+    seen: dict[tuple[int, str], frozenset[int]] = {}  # texts cannot change in the transaction
     with store.transaction():
         for row in rows:
             report.documents += 1
-            report.joined += _assign_one(store, row)
+            report.joined += _assign_one(store, row, seen)
     return report
 
 
-def cluster_pending(store: Any, *, limit: int | None = None) -> ClusterReport:
+def cluster_pending(store: Any) -> ClusterReport:
     """Cluster every document not clustered in its current version, oldest id first."""
     total = ClusterReport()
     after_id = 0
-    while limit is None or total.documents < limit:
-        size = BATCH if limit is None else min(BATCH, limit - total.documents)
-        ids = store.unclustered_ids(size, after_id=after_id)
-        if not ids:
-            break
+    while ids := store.unclustered_ids(BATCH, after_id=after_id):
         after_id = ids[-1]
         report = assign(store, ids)
         total.documents += report.documents
@@ -215,8 +214,11 @@ def cluster_pending(store: Any, *, limit: int | None = None) -> ClusterReport:
     return total
 
 
-def _assign_one(store: Any, row: dict[str, Any]) -> int:
-    """Place one document in a cluster; returns 1 if it joined others, else 0."""
+def _assign_one(
+    store: Any, row: dict[str, Any], seen: dict[tuple[int, str], frozenset[int]]
+) -> int:
+    """Place one document in a cluster; returns 1 if it joined others, else 0. `seen` keeps
+    the shingles of candidates read before, by id and text hash."""
     if row["cluster_sha"] is not None:
         store.release_cluster(row["id"])
     fp = fingerprint(row)
@@ -228,8 +230,11 @@ def _assign_one(store: Any, row: dict[str, Any]) -> int:
                 continue
             if not within_window(fp.dated_utc, other["dated_utc"]):
                 continue
-            other_sh = frozenset(shingles(other["title"] or "", other["text"] or "").tolist())
-            if same_story(fp.shingles, other_sh):
+            known = (other["id"], other["sha256"])
+            if known not in seen:
+                sh = shingles(other["title"] or "", other["text"] or "")
+                seen[known] = frozenset(sh.tolist())
+            if same_story(fp.shingles, seen[known]):
                 matches.append(
                     other["cluster_id"] if other["cluster_id"] is not None else other["id"]
                 )

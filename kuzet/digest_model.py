@@ -323,8 +323,8 @@ def _chart(store: Store, day: date) -> tuple[list[date], list[TopicSeries]]:
     counts = {t: [0] * len(days) for t in TOPICS}
     lo, hi = day_bounds(start)[0], day_bounds(day)[1]
     for utc, topic in store.flag_times(lo, hi):
-        local = datetime.fromisoformat(utc.replace("Z", "+00:00")).astimezone(TZ).date()
-        index = (local - start).days
+        local = local_date(utc)
+        index = (local - start).days if local else -1
         if topic in counts and 0 <= index < len(days):
             counts[topic][index] += 1
     return days, [TopicSeries(t, r.SHORT_LABELS[t], counts[t]) for t in TOPICS]

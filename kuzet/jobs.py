@@ -35,6 +35,7 @@ from kuzet.alerts import check_alerts, describe
 from kuzet.config import TIMEZONE
 from kuzet.crawl import CrawlReport, crawl
 from kuzet.digest import digest_key, run_digest
+from kuzet.digest_status import local_date
 from kuzet.settings import Settings, load_settings
 from kuzet.store import Store
 
@@ -300,10 +301,7 @@ def _latest_due_day(settings: Settings, now: datetime) -> date:
 
 def _first_day(store: Store) -> date | None:
     """The Asia/Almaty day the database first recorded something, or None."""
-    first = store.first_record_at()
-    if first is None:
-        return None
-    return datetime.fromisoformat(first.replace("Z", "+00:00")).astimezone(LOCAL).date()
+    return local_date(store.first_record_at())
 
 
 # -- one full cycle ---------------------------------------------------------------------------

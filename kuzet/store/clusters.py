@@ -30,11 +30,6 @@ class ClustersMixin:
         )
         return [r[0] for r in rows]
 
-    def count_unclustered(self) -> int:
-        """How many documents wait to be clustered."""
-        row = self.db.execute("SELECT count(*) FROM documents WHERE cluster_sha IS NOT sha256")
-        return int(row.fetchone()[0])
-
     def documents_for_clustering(self, ids: list[int]) -> list[dict[str, Any]]:
         """The rows clustering reads (text included), in id order."""
         out = self._rows_in(

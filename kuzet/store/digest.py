@@ -140,11 +140,3 @@ class DigestMixin:
         )
 
     # -- outbox ----------------------------------------------------------------------------
-
-    def digest_message(self, day: Any) -> dict[str, Any] | None:
-        """The outbox row (without its bytes) of the digest of `day`, if it was queued."""
-        return self._one(
-            "SELECT id, status, attempts, last_error, sent_at, delivered_via FROM outbox "
-            "WHERE dedupe_key = ?",
-            [f"digest:{day}"],
-        )
