@@ -176,19 +176,25 @@ def read_news(tracker: Tracker) -> None:
         or (c["scanned_version"], c["scanned_rules"]) != (c["version"], c["rules_version"])
     }
     older = [c for c in candidates if c["id"] not in full and c["scanned_aliases"] < generation]
+    loaded: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []  # read in full below
     if older:
         fresh = tracker.index(store.bill_aliases_since(min(c["scanned_aliases"] for c in older)))
         ids = [c["id"] for c in older]
         refs = store.news_refs(ids)
         for doc in store.news_documents(ids):
-            if scan_news(doc, refs.get(doc["id"], []), fresh, rules_).mentions:
+            doc_refs = refs.get(doc["id"], [])
+            if scan_news(doc, doc_refs, fresh, rules_).mentions:
                 full.add(doc["id"])
+                loaded.append((doc, doc_refs))
     tracker.news_read = len(full)
     if full:
         index = tracker.index()
-        refs = store.news_refs(sorted(full))
-        for doc in store.news_documents(sorted(full)):
-            tracker.apply_news(scan_news(doc, refs.get(doc["id"], []), index, rules_))
+        rest = sorted(full - {doc["id"] for doc, _refs in loaded})
+        refs = store.news_refs(rest)
+        loaded += [(doc, refs.get(doc["id"], [])) for doc in store.news_documents(rest)]
+        loaded.sort(key=lambda item: (item[0]["dated_utc"] or "", item[0]["id"]))  # oldest first
+        for doc, doc_refs in loaded:
+            tracker.apply_news(scan_news(doc, doc_refs, index, rules_))
     read = {c["id"] for c in older} | full
     store.mark_news_scanned([c for c in candidates if c["id"] in read], generation)
     per_doc: dict[int, list[dict[str, Any]]] = {}

@@ -10,34 +10,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from kuzet.bills import Claim, Rules
-from kuzet.config import TIMEZONE
+from kuzet.documents import local_date as local_day
 from nlp.dates import find_dates
 
 SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
 _DATE_CLAUSE_END = re.compile(r"[,;:]")
 _CLAUSE_END = re.compile(r"[.!?…;,:](?=\s)|\n|\s[—–-]\s")
-_ALMATY = ZoneInfo(TIMEZONE)
 
 
 def local_date(value: str | None) -> str | None:
     """The Asia/Almaty calendar date (YYYY-MM-DD) of an ISO timestamp or date; None if
-    `value` is neither."""
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value).isoformat()
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        return moment.date().isoformat()
-    return moment.astimezone(_ALMATY).date().isoformat()
+    `value` is neither (`kuzet.documents.local_date`, written as bills store dates)."""
+    day = local_day(value)
+    return day.isoformat() if day else None
 
 
 def span_of(text: str, start: int, end: int, pattern: re.Pattern[str]) -> str:

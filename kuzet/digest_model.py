@@ -22,10 +22,10 @@ from kuzet.digest_status import (
     bills,
     configured_names,
     health_line,
-    local_date,
     short_date,
     source_name,
 )
+from kuzet.documents import local_date
 from kuzet.errors import DigestError
 from kuzet.settings import Settings
 from kuzet.store import Store

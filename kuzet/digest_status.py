@@ -13,17 +13,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from kuzet import digest_render as r
 from kuzet.bills import ordered, title_of
-from kuzet.config import TIMEZONE, TOPICS, load_sources
+from kuzet.config import TOPICS, load_sources
+from kuzet.documents import local_date
 from kuzet.errors import KuzetError
 from kuzet.health import is_bad, source_health
 from kuzet.settings import Settings
 from kuzet.store import Store
-
-TZ = ZoneInfo(TIMEZONE)
 
 
 @dataclass
@@ -58,19 +56,6 @@ def source_name(source: str | None, stored: str | None, names: dict[str, str]) -
     sid = str(source or "")
     name = stored if stored and stored != sid else names.get(sid, sid)
     return r.clean(name)
-
-
-def local_date(value: str | None) -> date | None:
-    """The Asia/Almaty date of an ISO 8601 timestamp (a value without offset is local time)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return moment.date()
-    return moment.astimezone(TZ).date()
 
 
 def short_date(d: date | None) -> str:

@@ -106,6 +106,20 @@ def parse_timestamp(value: str, *, end_of_day: bool = False) -> str:
     return moment.isoformat()
 
 
+def local_date(value: str | None) -> date | None:
+    """The Asia/Almaty calendar date of an ISO 8601 date or timestamp (a value without an
+    offset is local time already); None for an empty or unreadable value."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(ZoneInfo(TIMEZONE)).date()
+
+
 def check_choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     """Return `value` if it is one of `allowed`, else raise ValueError naming the choices."""
     if value not in allowed:

@@ -35,7 +35,7 @@ from kuzet.alerts import check_alerts, describe
 from kuzet.config import TIMEZONE
 from kuzet.crawl import CrawlReport, crawl
 from kuzet.digest import digest_key, run_digest
-from kuzet.digest_status import local_date
+from kuzet.documents import local_date
 from kuzet.settings import Settings, load_settings
 from kuzet.store import Store
 

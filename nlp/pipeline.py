@@ -83,7 +83,11 @@ def ru_like_num(text: str) -> bool:
 
     spaCy keeps the ~900 words in a list and scans it for every new word form the tokenizer
     meets, a tenth of the tokenizer's time on real text; the answers are the same.
+    A word of letters only (most new forms) goes straight to the number-word lookup: none of
+    the signs, separators or digits the other tests look for can be in it.
     """
+    if text.isalpha():
+        return text.lower() in _RU_NUMBER_WORDS
     if text.startswith(("+", "-", "±", "~")):
         text = text[1:]
     if text.endswith("%"):

@@ -38,3 +38,30 @@ def test_guess_encoding() -> None:
     text = "Конституционный совет признал закон не соответствующим Конституции"
     assert guess_encoding(text.encode("utf-8")) == "utf-8"
     assert guess_encoding(text.encode("cp1251")) == "cp1251"
+
+
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [
+        ("2026-11-30", "2026-11-30"),  # a bare date is that day
+        ("2026-11-30T21:00:00+00:00", "2026-12-01"),  # 02:00 in Almaty (UTC+5)
+        ("2026-11-30T18:59:59Z", "2026-11-30"),
+        ("2026-11-30T23:30:00", "2026-11-30"),  # no offset: local time already
+        ("2026-12-01T01:00:00+06:00", "2026-12-01"),
+    ],
+)
+def test_local_date(value: str, day: str) -> None:
+    from kuzet.bill_phrases import local_date as local_iso
+    from kuzet.documents import local_date
+
+    assert str(local_date(value)) == day
+    assert local_iso(value) == day  # the string form bills store
+
+
+@pytest.mark.parametrize("value", [None, "", "yesterday", "2026-13-01", 20261130])
+def test_local_date_unreadable(value: object) -> None:
+    from kuzet.bill_phrases import local_date as local_iso
+    from kuzet.documents import local_date
+
+    assert local_date(value) is None  # type: ignore[arg-type]
+    assert local_iso(value) is None  # type: ignore[arg-type]
