@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kuzet.alerts import run_alerts
+from kuzet.alerts import check_alerts
 from kuzet.documents import NewDocument
 from kuzet.settings import load_settings
 from kuzet.store import Store
@@ -137,13 +137,13 @@ def main() -> None:
               f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
         with Store.open(db) as store:
             start = time.perf_counter()
-            first = run_alerts(store, settings, now=NOW)
+            first = check_alerts(store, settings, now=NOW)
             first_s = time.perf_counter() - start
             print(f"first check: {first_s:.2f} s — {first.new_bills} bills, "
                   f"{first.new_events} events, {first.queued} alert(s)")  # fmt: skip
-            again_s = timed(lambda: run_alerts(store, settings, now=NOW))
+            again_s = timed(lambda: check_alerts(store, settings, now=NOW))
             read_s = timed(lambda: read_rows(store))
-            again = run_alerts(store, settings, now=NOW)
+            again = check_alerts(store, settings, now=NOW)
             assert (again.new_events, again.queued) == (0, 0), "a re-check must find nothing"
         print(f"re-check, nothing new (the every-15-minutes case): {again_s:.2f} s")
         print(f"baseline, reading the same rows only: {read_s:.2f} s")

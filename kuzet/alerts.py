@@ -57,25 +57,19 @@ class AlertsReport:
 
 
 def check_alerts(
-    store: Store, settings: Settings | None = None, *, dry_run: bool = False
-) -> AlertsReport:
-    """Derive bills and events from the stored documents and queue the alerts they call for.
-
-    Idempotent: a second run with no new documents changes nothing and queues nothing. Safe to
-    run every few minutes, and alongside `kuzet alerts` (runs take turns on a write lock).
-    With `dry_run` nothing is kept; the report says what would have been queued.
-    """
-    return run_alerts(store, settings, dry_run=dry_run)
-
-
-def run_alerts(
     store: Store,
     settings: Settings | None = None,
     *,
     dry_run: bool = False,
     now: datetime | None = None,
 ) -> AlertsReport:
-    """`check_alerts` with the current time given (tests)."""
+    """Derive bills and events from the stored documents and queue the alerts they call for.
+
+    Idempotent: a second run with no new documents changes nothing and queues nothing. Safe to
+    run every few minutes, and alongside `kuzet alerts` (runs take turns on a write lock).
+    With `dry_run` nothing is kept; the report says what would have been queued. `now`
+    (default: the current time) dates the run, e.g. in tests.
+    """
     settings = settings or load_settings()
     now = now or datetime.now(UTC)
     report = AlertsReport(dry_run=dry_run)
@@ -258,4 +252,4 @@ def describe(report: AlertsReport) -> str:
     )
 
 
-__all__ = ["AlertsReport", "check_alerts", "describe", "recipient_warning", "run_alerts"]
+__all__ = ["AlertsReport", "check_alerts", "describe", "recipient_warning"]

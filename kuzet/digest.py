@@ -160,7 +160,7 @@ def _build(
 ) -> DigestResult:
     clusters.cluster_pending(store)
     digest = collect(store, day, settings, now)
-    partial = day >= now.astimezone(TZ).date()
+    partial = digest.partial_day
     if partial:
         digest = PartialDigest.of(digest)
     key = digest_key(day, partial=partial)
@@ -201,7 +201,7 @@ def _build(
         partial=partial,
         dedupe_key=key,
         subject=digest.subject,
-        stories=digest.story_count,
+        stories=digest.stories,
         documents=digest.documents,
         bills=len(digest.bills),
         chart=digest.chart,

@@ -108,12 +108,8 @@ class Digest:
     max_per_topic: int
 
     @property
-    def story_count(self) -> int:
-        return self.stories
-
-    @property
     def items(self) -> int:
-        return self.story_count + len(self.bills)
+        return self.stories + len(self.bills)
 
     @property
     def quiet(self) -> bool:
@@ -132,7 +128,7 @@ class Digest:
         head = f"Kuzet digest {self.day.isoformat()}"
         if self.quiet:
             return f"{head}: quiet day"
-        parts = [f"{self.story_count} {'story' if self.story_count == 1 else 'stories'}"]
+        parts = [f"{self.stories} {'story' if self.stories == 1 else 'stories'}"]
         if self.bills:
             parts.append(f"{len(self.bills)} bill{'s' if len(self.bills) != 1 else ''}")
         spikes = ", ".join(s.label for s in self.spikes)

@@ -8,6 +8,7 @@ unchanged feed answering `304 Not Modified` is a healthy source.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,9 +54,14 @@ def is_bad(run: dict[str, Any]) -> bool:
 
 
 def source_health(
-    store: Store, settings: Settings | None = None, *, now: datetime | None = None
+    store: Store,
+    settings: Settings | None = None,
+    *,
+    now: datetime | None = None,
+    sources: Collection[str] | None = None,
 ) -> list[SourceHealth]:
-    """Every configured source (and any other source with crawl runs), in config order."""
+    """Every configured source (and any other source with crawl runs), in config order; only
+    those in `sources` when given."""
     settings = settings or load_settings()
     limit = max(1, settings.operations["stale_after_runs"])
     now = now or datetime.now(UTC)
@@ -65,6 +71,8 @@ def source_health(
     config = load_sources().sources
     names = {sid: (s.name or sid, s.enabled) for sid, s in config.items()}
     names |= {sid: (sid, True) for sid in runs if sid not in names}
+    if sources is not None:
+        names = {sid: value for sid, value in names.items() if sid in sources}
     out = []
     for sid, (name, enabled) in names.items():
         recent = runs.get(sid, [])

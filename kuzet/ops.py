@@ -216,8 +216,8 @@ def notify_stale(
     """
     settings = settings or load_settings()
     queued: list[tuple[int, str]] = []
-    for health in source_health(store, settings, now=now):
-        if not health.enabled or (sources is not None and health.source not in sources):
+    for health in source_health(store, settings, now=now, sources=sources):
+        if not health.enabled:
             continue
         message = _stale_notice(store, settings, health) or _recovery_notice(store, health)
         if message is None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from kuzet import alert_mail, bill_report, mail
-from kuzet.alerts import run_alerts
+from kuzet.alerts import check_alerts
 from kuzet.annotate import annotate
 from kuzet.crawl import crawl
 from kuzet.documents import NewDocument
@@ -98,7 +98,7 @@ def sequence(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
             with Store.open(db) as store:
                 before = max((r["id"] for r in store.outbox_rows()), default=0)
                 annotate(store)
-                report = run_alerts(store, settings, now=NOW)
+                report = check_alerts(store, settings, now=NOW)
                 queued = [r for r in store.outbox_rows() if r["id"] > before]
             return {"runs": runs, "report": report, "queued": queued}
 
@@ -216,7 +216,7 @@ def test_a_check_that_dies_half_way_leaves_nothing_and_the_next_does_it_once(
 
     monkeypatch.setattr(alert_mail, "stage_move", crash)
     with Store.open(db) as store, pytest.raises(RuntimeError, match="power cut"):
-        run_alerts(store, settings, now=NOW)
+        check_alerts(store, settings, now=NOW)
     after = counts(db)
     assert {k: v for k, v in after.items() if k != "runs"} == {
         k: v for k, v in before.items() if k != "runs"
@@ -226,11 +226,11 @@ def test_a_check_that_dies_half_way_leaves_nothing_and_the_next_does_it_once(
         assert (last["status"], last["message"]) == ("failed", "RuntimeError: power cut")
     monkeypatch.undo()
     with Store.open(db) as store:  # a new process, as after a restart
-        report = run_alerts(store, settings, now=NOW)
+        report = check_alerts(store, settings, now=NOW)
         assert report.queued == 1
         assert report.subjects[0].startswith("Kuzet: officially published (2026-11-24)")
     with Store.open(db) as store:
-        assert run_alerts(store, settings, now=NOW).queued == 0
+        assert check_alerts(store, settings, now=NOW).queued == 0
 
 
 def test_dry_run_changes_nothing_and_says_what_it_would_send(
@@ -272,7 +272,7 @@ def test_alerts_are_delivered_once(sequence: dict[str, Any], tmp_path: Path, smt
         report = mail.send_pending(store, settings)
         assert (report.sent, report.deferred, report.failed) == (8, 0, 0)
         assert mail.send_pending(store, settings).sent == 0
-        assert run_alerts(store, settings, now=NOW + timedelta(hours=1)).queued == 0
+        assert check_alerts(store, settings, now=NOW + timedelta(hours=1)).queued == 0
         assert mail.send_pending(store, settings).sent == 0
     assert len(smtp_env.messages) == 8
     ids = [parse(raw)["Message-ID"] for _f, _to, raw in smtp_env.messages]
@@ -337,7 +337,7 @@ def test_a_refused_login_is_one_clear_error_and_the_alerts_are_kept(
 def test_a_hostile_title_cannot_add_headers_or_markup(store: Store, smtp_env: Any) -> None:
     settings = load_settings()
     smtp_env.start()
-    assert run_alerts(store, settings, now=NOW).queued == 0  # nothing yet: no summary either
+    assert check_alerts(store, settings, now=NOW).queued == 0  # nothing yet: no summary either
     store.upsert_documents([
         NewDocument(url="https://www.parlam.kz/ru/kurultai/law-projects/3001", kind="bill_page",
                     source="kurultai", title="О правах ребёнка", lang="ru",
@@ -346,7 +346,7 @@ def test_a_hostile_title_cannot_add_headers_or_markup(store: Store, smtp_env: An
                     meta={"table_cells": ["05.10.2026", "О правах ребёнка", "первое чтение"]}),
     ])  # fmt: skip
     annotate(store)
-    assert run_alerts(store, settings, now=NOW).subjects == ["Kuzet now follows 1 bill"]
+    assert check_alerts(store, settings, now=NOW).subjects == ["Kuzet now follows 1 bill"]
     assert mail.send_pending(store, settings).sent == 1
     smtp_env.messages.clear()
     evil = 'Проект закона «О защите»\r\nBcc: attacker@example.net\r\n<script>alert("x")</script>'
@@ -359,7 +359,7 @@ def test_a_hostile_title_cannot_add_headers_or_markup(store: Store, smtp_env: An
                           "status": "Публичное обсуждение <b>", "drafting_body": "<i>Минюст</i>"}),
     ])  # fmt: skip
     annotate(store)
-    report = run_alerts(store, settings, now=NOW)
+    report = check_alerts(store, settings, now=NOW)
     assert report.queued == 1
     assert report.subjects[0].startswith("Kuzet: new bill (sogi)")
     assert mail.send_pending(store, settings).sent == 1

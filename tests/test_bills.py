@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kuzet import bill_report
-from kuzet.alerts import run_alerts
+from kuzet.alerts import check_alerts
 from kuzet.annotate import annotate
 from kuzet.bill_titles import cores_match, display_title, short_title, title_core
 from kuzet.bills import (
@@ -182,7 +182,7 @@ def legislation(
 
 
 def derive(store: Store, now: datetime = NOW) -> Any:
-    return run_alerts(store, load_settings(), now=now)
+    return check_alerts(store, load_settings(), now=now)
 
 
 def bills_of(store: Store) -> list[dict[str, Any]]:

@@ -74,7 +74,7 @@ def test_sample_digest_groups_by_topic_in_order_of_score(sample: Store) -> None:
         sample.path, "SELECT count(DISTINCT cluster_id) FROM documents WHERE topics != '[]'"
     )[0][0]
     assert d.documents == flagged
-    assert d.story_count == clusters_ < flagged  # syndicated copies are folded
+    assert d.stories == clusters_ < flagged  # syndicated copies are folded
     per_topic = {
         t: n
         for t, n in sql(
