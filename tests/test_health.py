@@ -74,3 +74,16 @@ def test_documents_in_the_last_7_days_count_by_when_they_were_stored(store: Stor
     store.upsert_documents([old_news])
     crawl_run(store, "vlast", "ok", 1)
     assert by_source(store)["vlast"].docs_7d == 1
+
+
+def test_health_of_chosen_sources_only(store: Store) -> None:
+    for _ in range(3):
+        crawl_run(store, "vlast", "failed", 0)
+    crawl_run(store, "imported-only", "ok", 2)  # a source with runs but not in the config
+    everyone = by_source(store)
+    chosen = source_health(store, sources=["vlast", "imported-only"])
+    assert [h.source for h in chosen] == ["vlast", "imported-only"]
+    assert chosen[0] == everyone["vlast"]
+    assert chosen[0].stale
+    assert chosen[1] == everyone["imported-only"]
+    assert len(everyone) > 2
