@@ -25,6 +25,9 @@ machine falls on all of them alike):
   its cache holds every chunk of the texts.
 - *stock lemmatizer*: `spacy.blank("ru")` with spaCy's `lemmatizer` in `pymorphy3` mode, fresh,
   over the Russian texts, against the annotate step on a database of the Russian documents.
+- *where the time goes*: `bench/nlp_parts.py` annotates a copy of the Russian documents once
+  more with a timer around each part (CPU time), printed per token beside the budget the 3x
+  target leaves.
 - *worker processes*: the annotate step with `workers` processes (`kuzet annotate --workers`),
   against the same single-process tokenizer. Each worker meets every new word form itself,
   so the gain is well short of `workers`-fold. Memory is then the peak of the summed
@@ -277,6 +280,14 @@ def speed(n: int, corpus: Path, workers: int) -> dict[str, Any]:
             for case, (master, n_workers, repeat) in cases.items():
                 run = annotate_run(master, workers=n_workers, repeat=repeat)
                 annotating.setdefault(case, []).append(run)
+        shutil.copyfile(masters["ru"], parts_db := Path(tmp) / "parts.db")
+        parts = subprocess.run(
+            [sys.executable, str(HERE / "nlp_parts.py"), str(parts_db)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        r["parts_ru"] = json.loads(parts.stdout.strip().splitlines()[-1])
     seconds: dict[str, dict[str, float]] = {}
     for index, case in enumerate(("tokenizer_first", "tokenizer_seen")):
         per_lang = [best([run[index] for run in tok[lang]]) for lang in LANGS]
@@ -408,6 +419,22 @@ def report_speed(r: dict[str, Any], main_rss: float) -> None:
         row("peak RSS, the same, summed (MB, an upper bound)", (p["peak_rss_sum_mb"],), ",.0f")
     row("peak RSS, benchmark process (MB)", (main_rss,), ",.0f", t["mb"], most=True)
     print(f"(best of {RUNS} runs each; texts generated in {r['generated_s']:.0f} s)")
+    report_parts(r)
+
+
+def report_parts(r: dict[str, Any]) -> None:
+    """Where the time of the Russian annotate step goes, per token, against the budget the
+    3x target leaves (one run of bench/nlp_parts.py, CPU time)."""
+    parts, tokens = r["parts_ru"], r["tokens"]["ru"]
+    budget = 1e6 / (TARGETS["lemma"] * r["rates"]["stock_ru"]["cpu"])
+    print(
+        f"\n== where the time goes: ru documents, 1 process, first sight "
+        f"(CPU us per token; {TARGETS['lemma']:g}x the stock lemmatizer leaves {budget:.2f}) =="
+    )
+    named = sorted(parts["parts"].items(), key=lambda kv: -kv[1])
+    for name, seconds in [*named, ("other", parts["total"] - sum(parts["parts"].values()))]:
+        print(f"{name:<54}{seconds / tokens * 1e6:>20.2f}")
+    print(f"{'total (timers add a little to each part)':<54}{parts['total'] / tokens * 1e6:>20.2f}")
 
 
 def main() -> None:
