@@ -15,6 +15,13 @@ optional piece at the edge, case-insensitive flags), it runs as it is, always.
 
 `faster_affixes(tokenizer)` installs both on a tokenizer; `pattern` stays the original's, so
 serialising the tokenizer writes spaCy's own expressions.
+
+Most new chunks are, or come down to, a plain word: letters only. When no prefix, suffix or
+infix pattern can match anywhere in a string of letters (`can_match_letters`, read from the
+parsed patterns, as above), the tokenizer's answer for such a string is the string itself, one
+token; `faster_affixes` then also sets `token_match` to `str.isalpha`, which spaCy checks first
+and which ends the affix search for it at once. A tokenizer that already has a `token_match`
+keeps it.
 """
 
 from __future__ import annotations
@@ -157,11 +164,80 @@ class InfixFinditer:
         return self.regex.finditer(string)
 
 
+def can_match_letters(items: Any) -> bool:
+    """Whether the parsed regex sequence `items` might match some string of letters only
+    (`str.isalpha`), the empty string included (an infix may be empty). Conservative: True
+    for anything this does not follow."""
+    return all(_item_can_match_letters(op, arg) for op, arg in items)
+
+
+def _item_can_match_letters(op: Any, arg: Any) -> bool:
+    if op is _parser.LITERAL:
+        return chr(arg).isalpha()
+    if op is _parser.IN:
+        return _class_can_match_letters(arg)
+    if op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT):
+        low, _high, body = arg
+        return low == 0 or can_match_letters(body)
+    if op is _parser.SUBPATTERN:
+        _group, add_flags, _del_flags, body = arg
+        return bool(add_flags) or can_match_letters(body)
+    if op is _parser.BRANCH:
+        return any(can_match_letters(branch) for branch in arg[1])
+    if op is _parser.ASSERT:  # a lookaround must see letters (or nothing, at an edge)
+        _direction, body = arg
+        return can_match_letters(body)
+    return True  # anchors, negative lookarounds, ANY, back references, ...
+
+
+_NO_LETTERS = {_parser.CATEGORY_DIGIT, _parser.CATEGORY_SPACE, _parser.CATEGORY_NOT_WORD}
+
+
+def _class_can_match_letters(items: list[tuple[Any, Any]]) -> bool:
+    for op, arg in items:
+        if op is _parser.LITERAL and not chr(arg).isalpha():
+            continue
+        if op is _parser.RANGE and arg[1] - arg[0] < MAX_CLASS:
+            if any(chr(code).isalpha() for code in range(arg[0], arg[1] + 1)):
+                return True
+            continue
+        if op is _parser.CATEGORY and arg in _NO_LETTERS:
+            continue
+        return True  # a letter, a negated class, another category: maybe
+    return False
+
+
+def _pattern_of(search: Any) -> re.Pattern[str] | None:
+    """The compiled pattern behind a tokenizer's search callable (ours or `re`'s), if any."""
+    owner = getattr(search, "__self__", None)
+    if isinstance(owner, re.Pattern):
+        return owner
+    regex = getattr(owner, "regex", None)
+    return regex if isinstance(regex, re.Pattern) else None
+
+
+def letters_stay_whole(tokenizer: Any) -> bool:
+    """True when none of the tokenizer's prefix, suffix and infix patterns can match in a
+    string of letters only, so that such a string is always one token."""
+    for search in (tokenizer.prefix_search, tokenizer.suffix_search, tokenizer.infix_finditer):
+        if search is None:
+            continue
+        regex = _pattern_of(search)
+        if regex is None or regex.flags & ~re.UNICODE:
+            return False
+        if can_match_letters(_parser.parse(regex.pattern, regex.flags)):
+            return False
+    return True
+
+
 def faster_affixes(tokenizer: Any) -> None:
-    """Give a spaCy tokenizer the skipping suffix search and infix finditer (same answers)."""
+    """Give a spaCy tokenizer the skipping suffix search and infix finditer, and a
+    `token_match` for words of letters only where that changes no answer (same tokens)."""
     suffix = tokenizer.suffix_search
     if suffix is not None and isinstance(getattr(suffix, "__self__", None), re.Pattern):
         tokenizer.suffix_search = SuffixSearch(suffix.__self__).search
     infix = tokenizer.infix_finditer
     if infix is not None and isinstance(getattr(infix, "__self__", None), re.Pattern):
         tokenizer.infix_finditer = InfixFinditer(infix.__self__).finditer
+    if tokenizer.token_match is None and letters_stay_whole(tokenizer):
+        tokenizer.token_match = str.isalpha

@@ -13,7 +13,7 @@ from spacy.lang.ru.lex_attrs import like_num as spacy_ru_like_num
 from spacy.language import Language
 
 import nlp.kazakh  # noqa: F401 - registers spacy.blank("kk")
-from nlp.affixes import InfixFinditer, SuffixSearch
+from nlp.affixes import InfixFinditer, SuffixSearch, can_match_letters
 from nlp.components.normalizer import SEARCH_KEY, _dictionary_normal_form, _morph
 from nlp.components.sentences import SentenceSplitter
 from nlp.pipeline import build_nlp, ru_like_num
@@ -117,8 +117,11 @@ def test_pipeline_tokens_and_the_attributes_we_read_are_spacys(lang: str) -> Non
         reference.vocab.lex_attr_getters[LIKE_NUM] = ru_like_num
     rng = random.Random(lang)
     alphabet = "абвгдеёжзЛГБТәіңғүұқөһxyzA0129 -–—.,:;!?…'\"«»“”()%$€₸/+&@\n"
+    odd = "İıßﬁ²½ⅫⒶⓐ\u0301\u0345_'’"  # letters of odd kinds, and near-letters
     texts = [t for ts in TEXTS.values() for t in ts]
     texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 60))) for _ in range(1500)]
+    texts += ["".join(rng.choices(alphabet + odd * 3, k=rng.randint(1, 40))) for _ in range(1500)]
+    texts += [" ".join(rng.choices(["закон", "Закон.", "ЛГБТ-сообщество", "2025ж", "km"], k=9))]
 
     def view(pipeline: Language, text: str) -> list[tuple[object, ...]]:
         doc = pipeline.make_doc(text)
@@ -129,6 +132,34 @@ def test_pipeline_tokens_and_the_attributes_we_read_are_spacys(lang: str) -> Non
 
     for text in texts:
         assert view(ours, text) == view(reference, text), text
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_words_of_letters_skip_the_affix_searches(lang: str) -> None:
+    # the fast path the test above checks is in use: no affix pattern can match letters
+    assert build_nlp(lang).tokenizer.token_match is str.isalpha
+
+
+@pytest.mark.parametrize(
+    ("pattern", "letters"),
+    [
+        (r"\.$|,$|…", False),
+        (r"(?<=[0-9])km$", False),  # needs a digit before it
+        (r"(?<=[a-z])-(?=[a-z])", False),
+        (r"[\d\s]+", False),
+        (r"US\$", False),
+        (r"km$", True),
+        (r"(?<=[0-9])km$|ing$", True),
+        (r"[^.]", True),
+        (r"(?<=[a-z])(?=[A-Z])", True),  # an empty infix between letters
+        (r"x?", True),
+        (r"(?i:\u0345)", True),  # flags inside: not followed, so maybe
+        (r"\w", True),
+        (r"[²½]", False),
+    ],
+)
+def test_can_match_letters(pattern: str, letters: bool) -> None:
+    assert can_match_letters(re._parser.parse(pattern)) is letters
 
 
 def test_dictionary_normal_form_is_pymorphys() -> None:
