@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import numpy
+
 from nlp.lexicons import LEXICONS, load_lexicon
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -22,6 +24,8 @@ _KK_LATIN_WORD = re.compile(
     r"|lerdi|dardy|derdi|ndagy|ndegi)(?![^\W\d_]))"
 )
 LANGS = ("ru", "kk", "en")
+# character classes of `_flag_table`, as bits
+_CYRILLIC, _LETTER, _KK = 1, 2, 4
 
 
 @cache
@@ -72,7 +76,7 @@ def segments(text: str, hint: str | None = None) -> list[tuple[str, int, int]]:
     dateline) join the run they stand in. Text with no long paragraph is identified as a whole.
     """
     paragraphs = [(m.start(), m.end(), m.group()) for m in _PARAGRAPH.finditer(text)]
-    langs = [_paragraph_lang(para, hint) for _start, _end, para in paragraphs]
+    langs = _paragraph_langs(text, paragraphs, hint)
     known = [lang for lang in langs if lang]
     if not known:
         return [(detect(text, hint), 0, len(text))]
@@ -98,3 +102,121 @@ def _paragraph_lang(para: str, hint: str | None) -> str | None:
     if len(para) > 20_000:
         return detect(para, hint)
     return _detect(words, lowered, hint)
+
+
+def _paragraph_langs(
+    text: str, paragraphs: list[tuple[int, int, str]], hint: str | None
+) -> list[str | None]:
+    """`_paragraph_lang` of each paragraph, counted for the whole text at once where it can.
+
+    The counts the Cyrillic branch of `_detect` compares (letters, words, words starting with
+    a Cyrillic letter, words with a Kazakh letter, Kazakh marker words) come from `_counts`,
+    a few array operations over the text's code points instead of a Python string per word.
+    A paragraph is given to `_paragraph_lang` itself when it is longer than 20,000 characters
+    (only its start is read), when most of its words are not Cyrillic (the Latin branch), and
+    when lower-casing changes the text's length (then the lower-cased paragraphs are not
+    slices of the lower-cased text). Otherwise `lowered[start:end]` is `para.lower()`: every
+    character lower-cases to one, and the one rule that reads its neighbours (Greek final
+    sigma) stops at the line breaks between paragraphs.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return [_paragraph_lang(para, hint) for _start, _end, para in paragraphs]
+    langs: list[str | None] = []
+    starts = [start for start, _end, _para in paragraphs]
+    counts = _counts(lowered, [*starts, len(lowered)]) if paragraphs else []
+    for (_start, _end, para), (letters, words, cyrillic, kk) in zip(
+        paragraphs, counts, strict=True
+    ):
+        if letters < 80:
+            langs.append(None)
+        elif len(para) <= 20_000 and cyrillic >= words / 2:
+            langs.append("kk" if kk / words >= 0.08 else "ru")
+        else:
+            langs.append(_paragraph_lang(para, hint))
+    return langs
+
+
+def _counts(lowered: str, paragraph_starts: list[int]) -> list[list[int]]:
+    """Per paragraph of the lower-cased text: letters, words, words whose first letter is in
+    the Cyrillic block (U+0400-U+04FF), and words with a Kazakh letter plus Kazakh marker
+    words: the counts `_detect` makes over `_WORD.findall(paragraph)`.
+
+    A word is a maximal run of letters (`_flag_table`), so words are told apart by where the
+    letter flag changes. The paragraphs are separated by line breaks alone (`_PARAGRAPH`),
+    so a paragraph's words are those starting between its start and the next paragraph's.
+    Marker words are found by a key of length, first and last letter (`_marker_keys`); only
+    the words whose key is a marker's are compared as strings.
+    """
+    codes = _code_points(lowered)
+    flags = _flags(codes, lowered)
+    word_start, word_end = _word_bounds(flags)
+    per_word = numpy.zeros((word_start.size + 1, 4), dtype=numpy.int64)  # a row of 0s first
+    per_word[1:, 0] = word_end - word_start
+    per_word[1:, 1] = 1
+    per_word[1:, 2] = flags[word_start] & _CYRILLIC
+    kk = per_word[1:, 3]  # a marker word with a Kazakh letter counts twice, as in `_detect`
+    kk_letters = numpy.flatnonzero(flags & _KK)
+    if kk_letters.size:  # Kazakh letters are letters: each stands in the last word started
+        kk[numpy.searchsorted(word_start, kk_letters, side="right") - 1] = 1
+    keys, markers = _word_keys(codes, word_start, word_end), _marker_keys()
+    found = markers[numpy.searchsorted(markers, keys).clip(max=markers.size - 1)] == keys
+    kk_markers = _markers()[0]
+    for i in numpy.flatnonzero(found).tolist():
+        kk[i] += lowered[word_start[i] : word_end[i]] in kk_markers
+    totals = per_word.cumsum(axis=0)[numpy.searchsorted(word_start, paragraph_starts)]
+    return (totals[1:] - totals[:-1]).tolist()  # sums over each paragraph's words
+
+
+def _code_points(text: str) -> numpy.ndarray:
+    """The code points of `text` as an array (lone surrogates included)."""
+    return numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
+
+
+@cache
+def _flag_table() -> numpy.ndarray:
+    """`_LETTER`, `_CYRILLIC` and `_KK` bits for each code point of the Basic Multilingual
+    Plane; a letter is what `_WORD` takes into a word (`[^\\W\\d_]`)."""
+    plane = "".join(map(chr, range(0x10000)))
+    letters = _code_points(re.sub(r"[\W\d_]", "\0", plane)) != 0
+    table = numpy.where(letters, _LETTER, 0).astype(numpy.uint8)
+    table[0x400:0x500] |= _CYRILLIC
+    kk = [ord(c) for c in _KK_LETTERS]
+    if not letters[kk].all():
+        raise ValueError("_KK_LETTERS: every Kazakh letter must be a letter")
+    table[kk] |= _KK
+    return table
+
+
+def _flags(codes: numpy.ndarray, text: str) -> numpy.ndarray:
+    """`_flag_table` bits of each character of `text` (`codes`: its code points). Characters
+    beyond the Basic Multilingual Plane (emoji, rare scripts) are looked up one by one."""
+    flags = _flag_table().take(codes, mode="clip")
+    if codes.size and codes.max() > 0xFFFF:
+        for i in numpy.flatnonzero(codes > 0xFFFF).tolist():
+            flags[i] = _LETTER if _WORD.match(text[i]) else 0
+    return flags
+
+
+def _word_bounds(flags: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Where each word (maximal run of letters) starts, and where it ends (exclusive)."""
+    letter = numpy.zeros(flags.size + 2, dtype=numpy.uint8)  # a non-letter either side
+    numpy.bitwise_and(flags, _LETTER, out=letter[1:-1])
+    edges = numpy.flatnonzero(letter[1:] != letter[:-1])
+    return edges[::2], edges[1::2]
+
+
+def _word_keys(codes: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray) -> numpy.ndarray:
+    """A number per word from its first and last character and its length (code points take
+    21 bits): equal words have equal keys (different words may share one)."""
+    key = codes[start].astype(numpy.int64) << 42
+    key |= codes[end - 1].astype(numpy.int64) << 21
+    return key | (end - start).clip(max=(1 << 21) - 1)
+
+
+@cache
+def _marker_keys() -> numpy.ndarray:
+    """`_word_keys` of the Kazakh marker words, sorted."""
+    markers = " ".join(_markers()[0])
+    codes = _code_points(markers)
+    return numpy.unique(_word_keys(codes, *_word_bounds(_flags(codes, markers))))
