@@ -231,15 +231,26 @@ class LegalRecognizer:
             self.dates = DateFinder(months)
 
     def _index_literals(self) -> None:
-        """Which patterns need which literal (its anchors, or else what it `needs`)."""
+        """Which literals each pattern needs: one of its anchors, and one of what it `needs`.
+
+        Every match of an anchored pattern starts its rest at one of its anchors, and every
+        match of any pattern contains one of its `needs`: a pattern missing either on a text
+        has no match there and is skipped. (The anchor alone used to decide; most anchors are
+        common words such as «проект», while the `needs` of the same patterns, such as
+        «отклонил», are rare.)
+        """
         self.always: list[int] = []  # patterns with no literal to look for: run on every text
+        self.requires: list[list[tuple[str, ...]]] = []  # per pattern: one of each must occur
         self.by_literal: dict[str, list[int]] = {}
         for index, pattern in enumerate(self.patterns):
             search = pattern.search
-            literals = search.anchors if search.anchored else pattern.needs or ()
-            if not literals:
+            groups = [search.anchors] if search.anchored and search.anchors else []
+            if pattern.needs:
+                groups.append(pattern.needs)
+            self.requires.append(groups)
+            if not groups:
                 self.always.append(index)
-            for literal in literals:
+            for literal in {s for group in groups for s in group}:
                 self.by_literal.setdefault(literal, []).append(index)
         self.locator = Locator(self.by_literal)
 
@@ -247,10 +258,15 @@ class LegalRecognizer:
         """The patterns that can match a text whose literals are `located` (None: all)."""
         if located is None:
             return self.patterns
-        chosen = set(self.always)
-        for literal in located:
-            chosen.update(self.by_literal.get(literal, ()))
-        return [self.patterns[i] for i in sorted(chosen)]
+        present = located.keys()
+        candidates = set(self.always)
+        for literal in present:
+            candidates.update(self.by_literal.get(literal, ()))
+        return [
+            self.patterns[i]
+            for i in sorted(candidates)
+            if all(not present.isdisjoint(group) for group in self.requires[i])
+        ]
 
     def __call__(self, doc: Doc) -> Doc:
         """Set `doc.spans[spans_key]` and each span's `kuzet_ref` attributes."""
