@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -68,15 +69,19 @@ _BAND_IDS = np.arange(1, BANDS + 1, dtype=np.uint64) * _BAND_MIX[ROWS]
 
 
 class _WordHashes(dict[str, int]):
-    """word -> stable 64-bit hash, computed once per word (cleared when it grows too big)."""
+    """word -> stable 64-bit hash, computed once per word (cleared when it grows too big).
+
+    The hash is kept as a signed integer (the same 64 bits read as int64): numpy converts
+    those to an array faster than integers of 2**63 and above.
+    """
 
     LIMIT = 1 << 20
 
     def __missing__(self, word: str) -> int:
         if len(self) >= self.LIMIT:
             self.clear()
-        value = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
-        self[word] = value
+        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        value = self[word] = int.from_bytes(digest, "big", signed=True)
         return value
 
 
@@ -109,7 +114,7 @@ def shingles(title: str, text: str) -> np.ndarray:
         ws = words(title) + ws
     if not ws:
         return np.empty(0, dtype=np.uint64)
-    hashes = np.fromiter(map(_WORD_HASHES.__getitem__, ws), dtype=np.uint64, count=len(ws))
+    hashes = _word_hashes(ws)
     if len(ws) < SHINGLE_WORDS:
         return np.unique(hashes)
     n = len(ws) - SHINGLE_WORDS + 1
@@ -117,6 +122,12 @@ def shingles(title: str, text: str) -> np.ndarray:
     for k in range(1, SHINGLE_WORDS):
         mixed ^= hashes[k : k + n] * _MIX[k]
     return _sorted_unique(mixed)
+
+
+def _word_hashes(ws: list[str]) -> np.ndarray:
+    """The 64-bit hash of each word, as uint64 (one `itemgetter` call looks them all up)."""
+    found = operator.itemgetter(*ws)(_WORD_HASHES) if len(ws) > 1 else (_WORD_HASHES[ws[0]],)
+    return np.array(found, dtype=np.int64).view(np.uint64)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
