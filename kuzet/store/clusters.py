@@ -37,14 +37,18 @@ class ClustersMixin:
         )
         return sorted(out, key=lambda r: r["id"])
 
-    def cluster_candidates(self, keys: list[int], *, exclude: int) -> list[dict[str, Any]]:
-        """Documents sharing at least one band key with `keys` (other than `exclude`)."""
-        marks = ",".join("?" * len(keys))
-        return self._rows(
-            f"SELECT {_CLUSTER_COLUMNS} FROM documents WHERE id IN (SELECT DISTINCT document_id "
-            f"FROM minhash_bands WHERE band_key IN ({marks})) AND id != ? ORDER BY id",
-            [*keys, exclude],
-        )
+    def band_holders(self, keys: list[int]) -> dict[int, list[int]]:
+        """For each of `keys` stored in `minhash_bands`, the documents holding it."""
+        out: dict[int, list[int]] = {}
+        for start in range(0, len(keys), _CHUNK):
+            part = keys[start : start + _CHUNK]
+            for key, doc_id in self.db.execute(
+                "SELECT band_key, document_id FROM minhash_bands "
+                f"WHERE band_key IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                out.setdefault(key, []).append(doc_id)
+        return out
 
     def release_cluster(self, doc_id: int) -> None:
         """Take a document out of its cluster before it is clustered again (its text changed).
