@@ -160,10 +160,11 @@ def _counts(lowered: str, paragraph_starts: list[int]) -> list[list[int]]:
     if kk_letters.size:  # Kazakh letters are letters: each stands in the last word started
         kk[numpy.searchsorted(word_start, kk_letters, side="right") - 1] = 1
     keys, markers = _word_keys(codes, word_start, word_end), _marker_keys()
-    found = markers[numpy.searchsorted(markers, keys).clip(max=markers.size - 1)] == keys
-    kk_markers = _markers()[0]
-    for i in numpy.flatnonzero(found).tolist():
-        kk[i] += lowered[word_start[i] : word_end[i]] in kk_markers
+    if markers.size:  # an empty marker list finds nothing
+        found = markers[numpy.searchsorted(markers, keys).clip(max=markers.size - 1)] == keys
+        kk_markers = _markers()[0]
+        for i in numpy.flatnonzero(found).tolist():
+            kk[i] += lowered[word_start[i] : word_end[i]] in kk_markers
     totals = per_word.cumsum(axis=0)[numpy.searchsorted(word_start, paragraph_starts)]
     return (totals[1:] - totals[:-1]).tolist()  # sums over each paragraph's words
 

@@ -136,3 +136,15 @@ def test_segments_answer_as_the_word_by_word_version_on_random_texts() -> None:
         assert langid.segments(text, hint) == expected, repr(text)
         seen.update(run[0] for run in expected)
     assert seen == {"ru", "kk", "en"}  # the texts reach every answer
+
+
+def test_segments_without_marker_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an emptied marker lexicon: Kazakh is then told by its letters alone, as before
+    monkeypatch.setattr(langid, "_markers", lambda: (frozenset(), frozenset()))
+    langid._marker_keys.cache_clear()
+    try:
+        text = ("Бұл заң жобасы Мәжілісте қаралды. " * 4) + "\n\n" + ("Закон принят сегодня. " * 6)
+        assert langid.segments(text) == reference_segments(text)
+        assert [lang for lang, _start, _end in langid.segments(text)] == ["kk", "ru"]
+    finally:
+        langid._marker_keys.cache_clear()

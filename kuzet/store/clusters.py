@@ -40,14 +40,12 @@ class ClustersMixin:
     def band_holders(self, keys: list[int]) -> dict[int, list[int]]:
         """For each of `keys` stored in `minhash_bands`, the documents holding it."""
         out: dict[int, list[int]] = {}
-        for start in range(0, len(keys), _CHUNK):
-            part = keys[start : start + _CHUNK]
-            for key, doc_id in self.db.execute(
-                "SELECT band_key, document_id FROM minhash_bands "
-                f"WHERE band_key IN ({','.join('?' * len(part))})",
-                part,
-            ):
-                out.setdefault(key, []).append(doc_id)
+        for row in self._rows_in(
+            "SELECT band_key, document_id FROM minhash_bands WHERE band_key IN ({ids})",
+            keys,
+            _CHUNK,
+        ):
+            out.setdefault(row["band_key"], []).append(row["document_id"])
         return out
 
     def release_cluster(self, doc_id: int) -> None:
