@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from nlp.rules import RuleSet
 
 log = logging.getLogger(__name__)
+#: Documents per batch analysed (the unit of work of a worker process).
 BATCH = 100
+#: Analysed documents saved and clustered per transaction: each commit writes the full-text
+#: index a new segment (merged with others later), so fewer, larger ones cost less.
+SAVE_BATCH = 500
 #: Runs of this many documents or more are analysed in worker processes (see auto_workers).
 PARALLEL_MIN = 400
 MAX_WORKERS = 2
@@ -79,12 +83,13 @@ def annotate(
 ) -> AnnotateReport:
     """Annotate every document not yet annotated under the current rules version.
 
-    Works in batches of BATCH documents, each saved in its own transaction, so an interrupted
-    run keeps what it finished and the next run carries on. With `workers` > 1 the batches are
-    analysed in that many worker processes while this one reads and writes the database;
-    batches are still saved in order. `workers=None` picks `auto_workers` for the run's size.
-    After each batch its documents are placed in story clusters (kuzet.clusters), so the
-    digest and `search --fold` can fold near-identical articles.
+    Documents are analysed in batches of BATCH and saved about SAVE_BATCH at a time, each
+    save in its own transaction, so an interrupted run keeps what it saved and the next run
+    carries on. With `workers` > 1 the batches are analysed in that many worker processes
+    while this one reads and writes the database; they are still saved in order.
+    `workers=None` picks `auto_workers` for the run's size. After each save its documents are
+    placed in story clusters (kuzet.clusters), so the digest and `search --fold` can fold
+    near-identical articles.
     """
     version = rules_version()
     report = AnnotateReport(rules_version=version)
@@ -93,7 +98,7 @@ def annotate(
     run_id = store.start_run("annotate")
     try:
         batches = _batches(store, version, limit=limit, since=since)
-        for results in _analysed(batches, workers):
+        for results in _grouped(_analysed(batches, workers), SAVE_BATCH):
             store.save_annotations(version, results)
             clusters.assign(store, [result["id"] for result in results])
             for result in results:
@@ -111,6 +116,19 @@ def annotate(
         raise
     store.finish_run(run_id, "ok", pages=report.annotated, message=f"rules {version}")
     return report
+
+
+def _grouped(batches: Iterator[list[dict[str, Any]]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """Consecutive batches joined into groups of `size` items or more (the last one may be
+    smaller), in order."""
+    group: list[dict[str, Any]] = []
+    for batch in batches:
+        group += batch
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def auto_workers(pending: int) -> int:

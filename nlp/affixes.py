@@ -126,9 +126,53 @@ def suffix_edges(
     return frozenset(always), {c: g for c, g in gated.items() if c not in always}
 
 
+def suffix_reach(regex: re.Pattern[str]) -> tuple[int, frozenset[str]] | None:
+    """How far from the end a suffix match can start: `(width, runs)` when every branch of
+    the pattern ends with `$` and either matches at most `width` characters or is a run of
+    one character repeated (`\\.\\.+$`, an ellipsis: those characters are `runs`); None
+    otherwise."""
+    if regex.flags & ~re.UNICODE:
+        return None
+    tree = _parser.parse(regex.pattern, regex.flags)
+    items = list(tree)
+    branches = items[0][1][1] if len(items) == 1 and items[0][0] is _parser.BRANCH else [tree]
+    width, runs = 0, set()
+    for branch in branches:
+        body = list(branch)
+        if not body or body[-1] != (_parser.AT, _parser.AT_END):
+            return None
+        high = branch.getwidth()[1]
+        if high < _parser.MAXREPEAT:
+            width = max(width, high)
+            continue
+        chars = {_run_char(op, arg) for op, arg in body[:-1]}
+        if len(chars) != 1 or None in chars:
+            return None
+        runs |= chars  # type: ignore[arg-type]
+    return width, frozenset(runs)
+
+
+def _run_char(op: Any, arg: Any) -> str | None:
+    """The character of a LITERAL item or of a repeat of one LITERAL, else None."""
+    if op is _parser.LITERAL:
+        return chr(arg)
+    if op is _parser.MAX_REPEAT and len(arg[2]) == 1 and arg[2][0][0] is _parser.LITERAL:
+        return chr(arg[2][0][1])
+    return None
+
+
 class SuffixSearch:
     """`search(string)`: the suffix pattern's search, skipped when the last character rules
-    a match out (for a branch such as `(?<=[0-9])km$`, when no digit comes before it)."""
+    a match out (for a branch such as `(?<=[0-9])km$`, when no digit comes before it), and
+    otherwise started where a match can first begin.
+
+    `re` looks for the leftmost match by trying every branch at every position from the
+    start of the string. Every suffix branch ends with `$` (the end, or just before a final
+    newline), so a match begins at most `width` characters before that end, or, for a run
+    branch, where the string's closing run of that character begins (`suffix_reach`). The
+    search starts there (`re` still sees the characters before it, for lookbehinds), so it
+    finds the same match.
+    """
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
@@ -136,6 +180,7 @@ class SuffixSearch:
         edges = suffix_edges(regex)
         self.known = edges is not None
         self.always, self.gated = edges or (frozenset(), {})
+        self.reach = suffix_reach(regex)
 
     def search(self, string: str) -> re.Match[str] | None:
         if self.known and string and not string.endswith("\n"):
@@ -146,7 +191,18 @@ class SuffixSearch:
                     return None
         elif self.known and not string:
             return None
-        return self.regex.search(string)
+        return self.regex.search(string, self._first_start(string))
+
+    def _first_start(self, string: str) -> int:
+        """The first position where a match of the pattern could begin in `string`."""
+        if self.reach is None:
+            return 0
+        width, runs = self.reach
+        end = len(string) - 1 if string.endswith("\n") else len(string)
+        start = end - width
+        for char in runs:
+            start = min(start, len(string[:end].rstrip(char)))
+        return max(0, start)
 
 
 class InfixFinditer:

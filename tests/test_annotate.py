@@ -84,6 +84,7 @@ def test_worker_processes_store_what_one_process_stores(
 ) -> None:
     monkeypatch.setattr(annotating, "BATCH", 4)  # several batches in flight at once
     monkeypatch.setattr(annotating, "POOL_BATCHES", pool_batches)
+    monkeypatch.setattr(annotating, "SAVE_BATCH", 6)  # saved two batches at a time
     sample_store.db.conn.commit()
     copy = Store.open(tmp_path / "copy.db")
     sample_store.db.conn.backup(copy.db.conn)
@@ -91,9 +92,18 @@ def test_worker_processes_store_what_one_process_stores(
     report = annotate(sample_store, workers=1)
     parallel = annotate(copy, workers=2, progress=seen.append)
     assert parallel.annotated == report.annotated == sum(seen) > 8
+    assert all(size == 8 for size in seen[:-1])  # two analysed batches per transaction
     assert parallel.flagged == report.flagged
     assert _stored(copy) == _stored(sample_store)
     copy.close()
+
+
+def test_batches_are_grouped_in_order_for_saving() -> None:
+    batches = [[{"id": i} for i in range(start, start + 3)] for start in (0, 3, 6, 9)]
+    groups = list(annotating._grouped(iter(batches), 5))
+    assert [[d["id"] for d in g] for g in groups] == [list(range(6)), list(range(6, 12))]
+    assert list(annotating._grouped(iter([]), 5)) == []
+    assert [len(g) for g in annotating._grouped(iter(batches[:1]), 5)] == [3]
 
 
 def test_large_runs_use_worker_processes_small_ones_do_not() -> None:

@@ -87,6 +87,12 @@ def _affix_probes() -> list[str]:
     rng = random.Random(20261201)
     alphabet = "абвЛГБТxyzÄ0129-–—.,:;!?…'\"«»“”()[]{}%$€₸°/\\+*&@#km\n"
     probes += ["".join(rng.choices(alphabet, k=rng.randint(1, 12))) for _ in range(6000)]
+    # long chunks whose match may start far from the end (runs of dots, trailing newlines)
+    tails = ["", ".", "..", "....", "…", ".\n", "...\n", "\n", "\n\n", "km", "km\n", ")", "'s"]
+    for head in ("слово", "12", "a.b", "......", "x" * 30, "1" * 20, ".x"):
+        for middle in ("", ".", "...", "." * 12, "12", "км", "…"):
+            probes += [head + middle + tail for tail in tails]
+    probes += ["".join(rng.choices(".…\n1k m)", k=rng.randint(1, 30))) for _ in range(3000)]
     return probes
 
 
@@ -98,6 +104,7 @@ def test_skipping_affix_searches_answer_as_spacys_patterns(lang: str) -> None:
     infix_regex = tokenizer.infix_finditer.__self__
     suffix, infix = SuffixSearch(suffix_regex), InfixFinditer(infix_regex)
     assert suffix.known
+    assert suffix.reach is not None  # searches start near the end
     assert infix.first is not None
     probes = _affix_probes()
     for text in probes:
