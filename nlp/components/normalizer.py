@@ -58,7 +58,10 @@ def _ru_normal_form(base: str) -> str:
     that of its most probable analysis, `ё` written `е`."""
     found = _dictionary_normal_form(base)
     if found is None:
-        found = _morph().parse(base)[0].normal_form.replace("ё", "е")  # type: ignore[attr-defined]
+        found = _unknown_prefix_normal_form(base)
+        if found is None:
+            found = _morph().parse(base)[0].normal_form  # type: ignore[attr-defined]
+        found = found.replace("ё", "е")
     return found
 
 
@@ -95,6 +98,78 @@ def _dictionary_normal_form(base: str) -> str | None:
     if sum(probs) == 0:
         return forms[0]
     return forms[max(range(len(probs)), key=probs.__getitem__)]
+
+
+#: pymorphy3's Russian analyser units in order, with their `is_terminal` flags; the unknown
+#: word fast path below holds only for this chain.
+_RU_UNITS = (
+    ("DictionaryAnalyzer", False),
+    ("AbbreviatedFirstNameAnalyzer", False),
+    ("AbbreviatedPatronymicAnalyzer", True),
+    ("NumberAnalyzer", True),
+    ("PunctuationAnalyzer", True),
+    ("RomanNumberAnalyzer", False),
+    ("LatinAnalyzer", True),
+    ("HyphenSeparatedParticleAnalyzer", True),
+    ("HyphenAdverbAnalyzer", True),
+    ("HyphenatedWordsAnalyzer", True),
+    ("KnownPrefixAnalyzer", True),
+    ("UnknownPrefixAnalyzer", False),
+    ("KnownSuffixAnalyzer", True),
+    ("UnknAnalyzer", True),
+)
+_RU_LOWER_WORD = re.compile("[а-я]+")
+
+
+@cache
+def _prefix_units() -> tuple[object, object, Callable[[str], list[tuple[str, str]]]] | None:
+    """pymorphy3's KnownPrefixAnalyzer and UnknownPrefixAnalyzer units and the `word_splits`
+    the latter uses, if its analyser runs the chain `_RU_UNITS` with a P(tag | word)
+    estimator; None (no fast path) otherwise."""
+    from pymorphy3.utils import word_splits
+
+    morph = _morph()
+    units = morph._units  # type: ignore[attr-defined]
+    chain = tuple((type(unit.analyzer).__name__, unit.is_terminal) for unit in units)
+    if chain != _RU_UNITS or morph.prob_estimator is None:  # type: ignore[attr-defined]
+        return None
+    return units[10].analyzer, units[11].analyzer, word_splits
+
+
+def _unknown_prefix_normal_form(base: str) -> str | None:
+    """pymorphy3's normal form of a word of small Russian letters (no `ё`) that is not in the
+    dictionary, when its best analysis comes from UnknownPrefixAnalyzer; None when unsure.
+
+    `MorphAnalyzer.parse` runs its units in order (`_RU_UNITS`) until a terminal one has
+    found something. For such a word the dictionary finds nothing (the caller has checked),
+    the initials analysers need one capital letter, the number, punctuation, Roman number
+    and Latin ones other characters, the three hyphen ones a hyphen; KnownPrefixAnalyzer
+    finds nothing when it has no split to try (checked here: otherwise None). Then come
+    UnknownPrefixAnalyzer and, in the same group, KnownSuffixAnalyzer: the former's parses
+    are first, in order: over `word_splits` (prefix of 1-5 letters, remainder of 3 or
+    more), the dictionary's analyses of the remainder, productive tags only (its duplicate
+    check cannot drop the first one: nothing was seen before it). The estimator then keeps
+    that order when P(tag | word) is 0 for every parse, which it is when its DAWG has no
+    key `word:...` (checked here: otherwise None). So the first productive analysis of the
+    first split that has one gives the normal form: prefix + the remainder's normal form.
+    """
+    units = _prefix_units()
+    if units is None or not _RU_LOWER_WORD.fullmatch(base):
+        return None
+    known_prefix, unknown_prefix, word_splits = units
+    if next(known_prefix.possible_splits(base), None) is not None:  # type: ignore[attr-defined]
+        return None
+    morph = _morph()
+    if next(iter(morph.prob_estimator.p_t_given_w.iterkeys(base + ":")), None) is not None:  # type: ignore[attr-defined]
+        return None
+    dictionary = unknown_prefix.dict_analyzer.dict  # type: ignore[attr-defined]
+    words, substitutes = dictionary.words, morph.char_substitutes  # type: ignore[attr-defined]
+    for prefix, rest in word_splits(base):
+        for fixed, parses in words.similar_items(rest, substitutes):
+            for para_id, idx in parses:
+                if dictionary.build_tag_info(para_id, idx).is_productive():
+                    return prefix + dictionary.build_normal_form(para_id, idx, fixed)
+    return None
 
 
 def normalize_en(word: str) -> str:
