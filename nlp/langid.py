@@ -109,48 +109,74 @@ def _paragraph_langs(
 ) -> list[str | None]:
     """`_paragraph_lang` of each paragraph, counted for the whole text at once where it can.
 
-    The counts the Cyrillic branch of `_detect` compares (letters, words, words starting with
-    a Cyrillic letter, words with a Kazakh letter, Kazakh marker words) come from `_counts`,
-    a few array operations over the text's code points instead of a Python string per word.
-    A paragraph is given to `_paragraph_lang` itself when it is longer than 20,000 characters
-    (only its start is read), when most of its words are not Cyrillic (the Latin branch), and
-    when lower-casing changes the text's length (then the lower-cased paragraphs are not
-    slices of the lower-cased text). Otherwise `lowered[start:end]` is `para.lower()`: every
-    character lower-cases to one, and the one rule that reads its neighbours (Greek final
-    sigma) stops at the line breaks between paragraphs.
+    The counts `_detect` compares (letters, words, words starting with a Cyrillic letter,
+    words with a Kazakh letter, Kazakh and English marker words) come from `_counts` and
+    `_marker_counts`, a few array operations over the text's code points instead of a Python
+    string per word; the Latin branch adds the matches of `_KK_LATIN_WORD` in the paragraph.
+    Marker words are counted apart only when a paragraph takes the Latin branch (the
+    Cyrillic branch needs their sum with the words with a Kazakh letter, from `_counts`).
+    A paragraph is given to `_paragraph_lang` itself when it is longer than 20,000
+    characters (only its start is read), and every paragraph is when lower-casing changes
+    the text's length (then the lower-cased paragraphs are not slices of the lower-cased
+    text). Otherwise `lowered[start:end]` is `para.lower()`: every character lower-cases to
+    one, and the one rule that reads its neighbours (Greek final sigma) stops at the line
+    breaks between paragraphs.
     """
     lowered = text.lower()
-    if len(lowered) != len(text):
+    if len(lowered) != len(text) or not paragraphs:
         return [_paragraph_lang(para, hint) for _start, _end, para in paragraphs]
     langs: list[str | None] = []
-    starts = [start for start, _end, _para in paragraphs]
-    counts = _counts(lowered, [*starts, len(lowered)]) if paragraphs else []
-    for (_start, _end, para), (letters, words, cyrillic, kk) in zip(
-        paragraphs, counts, strict=True
+    bounds = [*(start for start, _end, _para in paragraphs), len(lowered)]
+    words = _words(lowered)
+    counts = _counts(lowered, words, bounds)
+    markers: list[list[int]] = []  # per paragraph: Kazakh and English marker words
+    for n, ((start, end, para), (letters, word_count, cyrillic, kk)) in enumerate(
+        zip(paragraphs, counts, strict=True)
     ):
         if letters < 80:
             langs.append(None)
-        elif len(para) <= 20_000 and cyrillic >= words / 2:
-            langs.append("kk" if kk / words >= 0.08 else "ru")
-        else:
+        elif len(para) > 20_000:
             langs.append(_paragraph_lang(para, hint))
+        elif cyrillic >= word_count / 2:
+            langs.append("kk" if kk / word_count >= 0.08 else "ru")
+        else:
+            markers = markers or _marker_counts(lowered, words, bounds)
+            kk_words, english = markers[n]
+            latin_kk = len(_KK_LATIN_WORD.findall(lowered[start:end])) + kk_words
+            langs.append(_latin_lang(latin_kk, english, word_count, hint))
     return langs
 
 
-def _counts(lowered: str, paragraph_starts: list[int]) -> list[list[int]]:
-    """Per paragraph of the lower-cased text: letters, words, words whose first letter is in
-    the Cyrillic block (U+0400-U+04FF), and words with a Kazakh letter plus Kazakh marker
-    words: the counts `_detect` makes over `_WORD.findall(paragraph)`.
+def _latin_lang(latin_kk: int, english: int, words: int, hint: str | None) -> str:
+    """The Latin branch of `_detect`: Latin-script Kazakh words and Kazakh marker words
+    (`latin_kk`) against English marker words, among `words` words."""
+    if latin_kk > english and latin_kk / words >= 0.15:
+        return "kk"
+    if words < 3 and hint in LANGS:
+        return hint
+    return "en"
+
+
+def _words(lowered: str) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """The text's code points, their `_flag_table` bits, and where each word starts and ends.
 
     A word is a maximal run of letters (`_flag_table`), so words are told apart by where the
-    letter flag changes. The paragraphs are separated by line breaks alone (`_PARAGRAPH`),
-    so a paragraph's words are those starting between its start and the next paragraph's.
-    Marker words are found by a key of length, first and last letter (`_marker_keys`); only
-    the words whose key is a marker's are compared as strings.
+    letter flag changes.
     """
     codes = _code_points(lowered)
     flags = _flags(codes, lowered)
-    word_start, word_end = _word_bounds(flags)
+    return (codes, flags, *_word_bounds(flags))
+
+
+def _counts(lowered: str, words: tuple, paragraph_starts: list[int]) -> list[list[int]]:
+    """Per paragraph of the lower-cased text: letters, words, words whose first letter is in
+    the Cyrillic block (U+0400-U+04FF), and words with a Kazakh letter plus Kazakh marker
+    words: the counts `_detect` makes over `_WORD.findall(paragraph)`. `words`: `_words`.
+
+    The paragraphs are separated by line breaks alone (`_PARAGRAPH`), so a paragraph's
+    words are those starting between its start and the next paragraph's.
+    """
+    _codes, flags, word_start, word_end = words
     per_word = numpy.zeros((word_start.size + 1, 4), dtype=numpy.int64)  # a row of 0s first
     per_word[1:, 0] = word_end - word_start
     per_word[1:, 1] = 1
@@ -159,14 +185,43 @@ def _counts(lowered: str, paragraph_starts: list[int]) -> list[list[int]]:
     kk_letters = numpy.flatnonzero(flags & _KK)
     if kk_letters.size:  # Kazakh letters are letters: each stands in the last word started
         kk[numpy.searchsorted(word_start, kk_letters, side="right") - 1] = 1
-    keys, markers = _word_keys(codes, word_start, word_end), _marker_keys()
-    if markers.size:  # an empty marker list finds nothing
-        found = markers[numpy.searchsorted(markers, keys).clip(max=markers.size - 1)] == keys
-        kk_markers = _markers()[0]
-        for i in numpy.flatnonzero(found).tolist():
-            kk[i] += lowered[word_start[i] : word_end[i]] in kk_markers
+    kk[_marker_words(lowered, words, _marker_keys(0), _markers()[0])] += 1  # each word once
     totals = per_word.cumsum(axis=0)[numpy.searchsorted(word_start, paragraph_starts)]
     return (totals[1:] - totals[:-1]).tolist()  # sums over each paragraph's words
+
+
+def _marker_counts(lowered: str, words: tuple, paragraph_starts: list[int]) -> list[list[int]]:
+    """Per paragraph of the lower-cased text: Kazakh marker words and English marker words
+    (as `_counts`)."""
+    word_start = words[2]
+    per_word = numpy.zeros((word_start.size + 1, 2), dtype=numpy.int64)  # a row of 0s first
+    for column, lexicon in enumerate(_markers()):
+        found = _marker_words(lowered, words, _marker_keys(column), lexicon)
+        per_word[numpy.array(found, dtype=numpy.intp) + 1, column] = 1
+    totals = per_word.cumsum(axis=0)[numpy.searchsorted(word_start, paragraph_starts)]
+    return (totals[1:] - totals[:-1]).tolist()
+
+
+def _marker_words(
+    lowered: str, words: tuple, keys: numpy.ndarray, lexicon: frozenset[str]
+) -> list[int]:
+    """The indices of the words in `lexicon` (`keys`: its `_marker_keys`). Words are picked
+    by a key of length, first and last letter; only the words whose key is a marker's are
+    compared as strings."""
+    codes, _flags, word_start, word_end = words
+    if not keys.size:  # an empty marker list finds nothing
+        return []
+    word_keys = _word_keys(codes, word_start, word_end)
+    found = numpy.flatnonzero(
+        keys[numpy.searchsorted(keys, word_keys).clip(max=keys.size - 1)] == word_keys
+    )
+    return [
+        i
+        for i, start, end in zip(
+            found.tolist(), word_start[found].tolist(), word_end[found].tolist(), strict=True
+        )
+        if lowered[start:end] in lexicon
+    ]
 
 
 def _code_points(text: str) -> numpy.ndarray:
@@ -216,8 +271,8 @@ def _word_keys(codes: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray) -
 
 
 @cache
-def _marker_keys() -> numpy.ndarray:
-    """`_word_keys` of the Kazakh marker words, sorted."""
-    markers = " ".join(_markers()[0])
+def _marker_keys(lexicon: int) -> numpy.ndarray:
+    """`_word_keys` of the Kazakh (0) or English (1) marker words, sorted."""
+    markers = " ".join(_markers()[lexicon])
     codes = _code_points(markers)
     return numpy.unique(_word_keys(codes, *_word_bounds(_flags(codes, markers))))

@@ -143,8 +143,26 @@ def test_segments_without_marker_words(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(langid, "_markers", lambda: (frozenset(), frozenset()))
     langid._marker_keys.cache_clear()
     try:
+        latin = " ".join(KK_LATIN * 3) + "\n\n" + " ".join(EN * 3)
+        assert langid.segments(latin) == reference_segments(latin)
         text = ("Бұл заң жобасы Мәжілісте қаралды. " * 4) + "\n\n" + ("Закон принят сегодня. " * 6)
         assert langid.segments(text) == reference_segments(text)
         assert [lang for lang, _start, _end in langid.segments(text)] == ["kk", "ru"]
+    finally:
+        langid._marker_keys.cache_clear()
+
+
+def test_segments_with_a_word_in_both_marker_lexicons(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Kazakh and English markers are counted apart for Latin-script paragraphs
+    kk, en = langid._markers()
+    monkeypatch.setattr(langid, "_markers", lambda: (kk | {"the", "sot"}, en | {"sot"}))
+    langid._marker_keys.cache_clear()
+    try:
+        rng = random.Random(5)
+        for _ in range(300):
+            text = _random_text(rng)
+            assert langid.segments(text) == reference_segments(text), repr(text)
+        text = " ".join(["the", "sot", "qazaq"] * 12 + ["word"] * 4)
+        assert langid.segments(text) == reference_segments(text) == [("kk", 0, len(text))]
     finally:
         langid._marker_keys.cache_clear()
