@@ -15,7 +15,6 @@ from itertools import compress
 from operator import itemgetter
 from typing import Any
 
-import numpy
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -34,6 +33,7 @@ MAX_EVIDENCE = 12
 REPEAT_GAIN = 0.75  # each further match of the same rule adds three quarters of its weight …
 MAX_REPEATS = 3  # … up to three matches
 _SENTENCE_CHARS = 400
+_START = itemgetter(0)
 
 
 @dataclass
@@ -167,7 +167,7 @@ class TopicScorer:
                 plain.get(label, []), key=lambda h: (-abs(h[0].weight), h[1][0] - h[1][1])
             )
             for rule, span in ordered:
-                if not _overlaps(span, blocked) and not _overlaps(span, taken):
+                if not (blocked and _overlaps(span, blocked)) and not _overlaps(span, taken):
                     kept.append((rule, span))
                     taken.append(span)
             kept += [(r, s) for r, s in near.get(label, []) if not _overlaps(s, blocked)]
@@ -197,11 +197,12 @@ def score_matches(
                 "evidence": [],
             }
             continue
-        counts: dict[str, int] = defaultdict(int)
+        counts: dict[str, int] = {}
         weights: dict[str, float] = {}
         for ev in found:
-            counts[ev["rule"]] += 1
-            weights[ev["rule"]] = ev["weight"]
+            rule = ev["rule"]
+            counts[rule] = counts.get(rule, 0) + 1
+            weights[rule] = ev["weight"]
         score = sum(
             weights[rid] * (1 + REPEAT_GAIN * (min(n, MAX_REPEATS) - 1))
             for rid, n in counts.items()
@@ -276,7 +277,7 @@ def _near_spans(rule: Rule, parts: dict[int, list[Range]]) -> list[Range]:
     others = []
     for index in range(1, len(rule.parts)):
         ranges = parts.get(index, [])
-        starts = [s for s, _e in ranges]
+        starts = list(map(_START, ranges))
         others.append((ranges, starts if starts == sorted(starts) else None))
     found = []
     for anchor in parts[0]:
@@ -322,7 +323,7 @@ class _Evidence:
         self.doc = doc
         self.text = doc.user_data.get(TEXT_KEY) or doc.text
         if doc.has_annotation("SENT_START"):
-            starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
+            starts = (doc.to_array(SENT_START) == 1).nonzero()[0].tolist()
             self.starts = [0, *starts] if not starts or starts[0] else starts
         else:
             self.starts = [0]
@@ -330,35 +331,38 @@ class _Evidence:
 
     def collect(self, hits: dict[str, list[tuple[Rule, Range]]]) -> dict[str, list[dict[str, Any]]]:
         """The evidence of each label's hits, in their order (every label, maybe empty)."""
-        return {
-            label: [self.evidence(rule, start, end) for rule, (start, end) in hits.get(label, ())]
-            for label in TOPIC_LABELS
-        }
+        doc, text, starts, sentences = self.doc, self.text, self.starts, self.sentences
+        result = {}
+        for label in TOPIC_LABELS:
+            found = []
+            for rule, (start, end) in hits.get(label, ()):
+                first_char = doc[start].idx
+                last = doc[end - 1]
+                end_char = last.idx + len(last)
+                index = max(0, bisect_right(starts, start) - 1)
+                sentence = sentences.get(index)
+                if sentence is None:
+                    sentence = sentences[index] = self.sentence(index)
+                found.append(
+                    {
+                        "rule": rule.id,
+                        "weight": rule.weight,
+                        "text": text[first_char:end_char],
+                        "start": first_char,
+                        "end": end_char,
+                        "sentence": sentence,
+                    }
+                )
+            result[label] = found
+        return result
 
-    def evidence(self, rule: Rule, start: int, end: int) -> dict[str, Any]:
-        first_char = self.doc[start].idx
+    def sentence(self, index: int) -> str:
+        """The cleaned text of sentence `index` (spaces squeezed, cut at 400 characters)."""
+        start = self.starts[index]
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.doc)
         last = self.doc[end - 1]
-        end_char = last.idx + len(last)
-        return {
-            "rule": rule.id,
-            "weight": rule.weight,
-            "text": self.text[first_char:end_char],
-            "start": first_char,
-            "end": end_char,
-            "sentence": self.sentence(start),
-        }
-
-    def sentence(self, token: int) -> str:
-        """The cleaned text of the sentence `token` is in (spaces squeezed, cut at 400)."""
-        index = max(0, bisect_right(self.starts, token) - 1)
-        cleaned = self.sentences.get(index)
-        if cleaned is None:
-            start = self.starts[index]
-            end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.doc)
-            last = self.doc[end - 1]
-            raw = self.text[self.doc[start].idx : last.idx + len(last)]
-            cleaned = self.sentences[index] = " ".join(raw.split())[:_SENTENCE_CHARS]
-        return cleaned
+        raw = self.text[self.doc[start].idx : last.idx + len(last)]
+        return " ".join(raw.split())[:_SENTENCE_CHARS]
 
 
 @Language.factory("kuzet_topics", requires=["token.lemma"], assigns=["doc._.kuzet_topics"])
