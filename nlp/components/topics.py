@@ -33,7 +33,6 @@ MAX_EVIDENCE = 12
 REPEAT_GAIN = 0.75  # each further match of the same rule adds three quarters of its weight …
 MAX_REPEATS = 3  # … up to three matches
 _SENTENCE_CHARS = 400
-_START = itemgetter(0)
 
 
 @dataclass
@@ -116,8 +115,9 @@ class TopicScorer:
     def __call__(self, doc: Doc) -> Doc:
         found = self.phrases(doc) + (self.matcher(doc) if len(self.matcher) else [])
         hits = self._hits(found) if found else {}
-        doc._.kuzet_matches = _Evidence(doc).collect(hits) if hits else _no_matches()
-        doc._.kuzet_topics = score_matches(doc._.kuzet_matches, self.thresholds)
+        matches = _Evidence(doc).collect(hits) if hits else _no_matches()
+        doc._.kuzet_matches = matches
+        doc._.kuzet_topics = score_matches(matches, self.thresholds)
         return doc
 
     def _hits(self, found: list[tuple[int, int, int]]) -> dict[str, list[tuple[Rule, Range]]]:
@@ -138,6 +138,10 @@ class TopicScorer:
             found = list(compress(found, map(by_key.__contains__, map(itemgetter(0), found))))
         for match_id, start, end in found:
             by_key[match_id].append((start, end))
+        # the PhraseMatcher gives its matches in start order; with those of the token Matcher
+        # after them, the order is checked
+        starts = list(map(itemgetter(1), found))
+        in_order = starts == sorted(starts)
         by_rule: dict[str, dict[int, list[Range]]] = {}
         for match_id, ranges in by_key.items():
             rule_id, part = keys[match_id]
@@ -155,7 +159,7 @@ class TopicScorer:
             if rule.exclude:
                 excluded[rule.label].extend(parts.get(0, ()))
             elif rule.near:
-                near[rule.label].extend((rule, s) for s in _near_spans(rule, parts))
+                near[rule.label].extend((rule, s) for s in _near_spans(rule, parts, in_order))
             else:
                 plain[rule.label].extend((rule, s) for s in parts.get(0, ()))
         result: dict[str, list[tuple[Rule, Range]]] = {}
@@ -264,32 +268,28 @@ def _lemma_sequences(pattern: list[dict[str, Any]]) -> list[list[str]] | None:
     return sequences if all(sequences) else None
 
 
-def _near_spans(rule: Rule, parts: dict[int, list[Range]]) -> list[Range]:
+def _near_spans(rule: Rule, parts: dict[int, list[Range]], in_order: bool = False) -> list[Range]:
     """Token ranges where every part of a `near` rule occurs within the rule's window.
 
     For each anchor (a match of the first part), each further part contributes its closest
     match (the first of the closest, in the part's order) that starts at most `window` tokens
-    away and overlaps none chosen so far. A part's matches that are in start order (as the
-    PhraseMatcher gives them) are narrowed to the window by bisection first: the slice holds
-    exactly the matches within the window, in their order, so the choice is the same.
+    away and overlaps none chosen so far. When every part's matches are in start order
+    (`in_order`: the PhraseMatcher gives them so), a part's matches are narrowed to the window
+    by bisection first: the slice holds exactly the matches within the window, in their
+    order, so the choice is the same.
     """
     window = rule.window
-    others = []
-    for index in range(1, len(rule.parts)):
-        ranges = parts.get(index, [])
-        starts = list(map(_START, ranges))
-        others.append((ranges, starts if starts == sorted(starts) else None))
+    if in_order and len(rule.parts) == 2:
+        return _near_pairs(parts[0], parts.get(1, []), window)
     found = []
     for anchor in parts[0]:
         at = anchor[0]
         chosen = [anchor]
-        for ranges, starts in others:
-            if starts is not None:
-                low = bisect_left(starts, at - window)
-                high = bisect_right(starts, at + window, low)
-                if low == high:
-                    break
-                ranges = ranges[low:high]
+        for index in range(1, len(rule.parts)):
+            ranges = parts.get(index, [])
+            if in_order:  # (x,) sorts before every (x, end): bisect by start alone
+                low = bisect_left(ranges, (at - window,))
+                ranges = ranges[low : bisect_left(ranges, (at + window + 1,), low)]
             best, best_gap = None, 0
             for s in ranges:
                 gap = abs(s[0] - at)
@@ -300,6 +300,26 @@ def _near_spans(rule: Rule, parts: dict[int, list[Range]]) -> list[Range]:
             chosen.append(best)
         else:
             found.append((min(s[0] for s in chosen), max(s[1] for s in chosen)))
+    return found
+
+
+def _near_pairs(anchors: list[Range], ranges: list[Range], window: int) -> list[Range]:
+    """`_near_spans` of a two-part rule whose matches are in start order (the common case,
+    written out): the closest match of the second part within the window that does not
+    overlap the anchor, the first of equally close ones."""
+    found = []
+    for anchor in anchors:
+        at, anchor_end = anchor
+        low = bisect_left(ranges, (at - window,))
+        high = bisect_left(ranges, (at + window + 1,), low)
+        best, best_gap = None, 0
+        for index in range(low, high):
+            s = ranges[index]
+            gap = abs(s[0] - at)
+            if (best is None or gap < best_gap) and (s[1] <= at or anchor_end <= s[0]):
+                best, best_gap = s, gap
+        if best is not None:
+            found.append((min(at, best[0]), max(anchor_end, best[1])))
     return found
 
 
