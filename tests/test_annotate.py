@@ -199,3 +199,37 @@ def test_eval_scores_a_corpus_and_names_bad_lines(run, tmp_path: Path) -> None:
     assert set(summary["by_lang"]) == {"ru", "en"}
     text = run("eval", str(corpus))
     assert "macro-F1" in text.stdout
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collector_is_as_it_was_after_a_run(sample_store: Store, enabled: bool) -> None:
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        seen: list[bool] = []
+        report = annotate(sample_store, progress=lambda _n: seen.append(gc.isenabled()))
+        assert report.annotated > 0
+        assert seen == [False] * len(seen)  # held back during the run
+        assert seen
+        assert gc.isenabled() is enabled
+        assert gc.get_freeze_count() == 0
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_collector_comes_back_after_a_failed_run(
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    def broken(docs: list[dict[str, object]]) -> list[dict[str, object]]:
+        raise RuntimeError("analysis broke")
+
+    monkeypatch.setattr(annotating, "_annotate_batch", broken)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="analysis broke"):
+        annotate(sample_store, workers=1)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
