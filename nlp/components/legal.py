@@ -202,6 +202,12 @@ def load_legal_patterns(path: Path = PATTERNS_PATH) -> list[dict[str, Any]]:
 TEXT_KEY = "kuzet_text"
 
 
+def doc_text(doc: Doc) -> str:
+    """The text a Doc was made from: the one `nlp.pipeline` left under TEXT_KEY (no copy to
+    build), else `Doc.text`."""
+    return doc.user_data.get(TEXT_KEY) or doc.text
+
+
 class LegalRecognizer:
     """Finds legal references and bill stages with compiled data patterns."""
 
@@ -272,7 +278,7 @@ class LegalRecognizer:
         """Set `doc.spans[spans_key]` and each span's `kuzet_ref` attributes."""
         candidates = []
         # Doc.text is rebuilt from the tokens on each access: nlp.pipeline hands the input over
-        text = doc.user_data.get(TEXT_KEY) or doc.text
+        text = doc_text(doc)
         # where the patterns' literals occur, in one pass over the case-folded text (None: a
         # text that cannot be folded character for character; every regex then runs)
         folded = fold(text)

@@ -17,7 +17,7 @@ from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from nlp.components.legal import TEXT_KEY
+from nlp.components.legal import doc_text
 
 
 class SentenceSplitter:
@@ -51,7 +51,7 @@ class SentenceSplitter:
         mark up to the next word, are read as Token objects. The text is the one the pipeline
         left in `user_data` (`nlp.pipeline._run`), which is the doc's text, else `doc.text`.
         """
-        text = doc.user_data.get(TEXT_KEY) or doc.text
+        text = doc_text(doc)
         codes = numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
         bounds = doc.to_array([IDX, SPACY]).view("int64")  # each token's offset, whitespace
         token_starts = numpy.append(bounds[:, 0], len(text))

@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp.components.legal import TEXT_KEY
+from nlp.components.legal import doc_text
 from nlp.rules import TOPIC_LABELS, Rule, RuleSet
 
 if not Doc.has_extension("kuzet_topics"):
@@ -150,7 +150,6 @@ class TopicScorer:
                 by_rule[rule_id] = {part: ranges}
             else:
                 parts[part] = ranges
-        rules = self.compiled.rules
         excluded: dict[str, list[Range]] = defaultdict(list)
         plain: dict[str, list[tuple[Rule, Range]]] = defaultdict(list)
         near: dict[str, list[tuple[Rule, Range]]] = defaultdict(list)
@@ -341,7 +340,7 @@ class _Evidence:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        self.text = doc.user_data.get(TEXT_KEY) or doc.text
+        self.text = doc_text(doc)
         if doc.has_annotation("SENT_START"):
             starts = (doc.to_array(SENT_START) == 1).nonzero()[0].tolist()
             self.starts = [0, *starts] if not starts or starts[0] else starts
