@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache, lru_cache
+from typing import Any
 
 import numpy
 from spacy.attrs import IS_ALPHA, LEMMA, ORTH
@@ -122,10 +123,10 @@ _RU_LOWER_WORD = re.compile("[а-я]+")
 
 
 @cache
-def _prefix_units() -> tuple[object, object, Callable[[str], list[tuple[str, str]]]] | None:
-    """pymorphy3's KnownPrefixAnalyzer and UnknownPrefixAnalyzer units and the `word_splits`
-    the latter uses, if its analyser runs the chain `_RU_UNITS` with a P(tag | word)
-    estimator; None (no fast path) otherwise."""
+def _prefix_units() -> tuple[object, object, Callable[[str], list[tuple[str, str]]], object] | None:
+    """pymorphy3's KnownPrefixAnalyzer and UnknownPrefixAnalyzer units, the `word_splits`
+    the latter uses, and the KnownSuffixAnalyzer unit, if its analyser runs the chain
+    `_RU_UNITS` with a P(tag | word) estimator; None (no fast path) otherwise."""
     from pymorphy3.utils import word_splits
 
     morph = _morph()
@@ -133,7 +134,7 @@ def _prefix_units() -> tuple[object, object, Callable[[str], list[tuple[str, str
     chain = tuple((type(unit.analyzer).__name__, unit.is_terminal) for unit in units)
     if chain != _RU_UNITS or morph.prob_estimator is None:  # type: ignore[attr-defined]
         return None
-    return units[10].analyzer, units[11].analyzer, word_splits
+    return units[10].analyzer, units[11].analyzer, word_splits, units[12].analyzer
 
 
 def _unknown_prefix_normal_form(base: str) -> str | None:
@@ -152,11 +153,12 @@ def _unknown_prefix_normal_form(base: str) -> str | None:
     that order when P(tag | word) is 0 for every parse, which it is when its DAWG has no
     key `word:...` (checked here: otherwise None). So the first productive analysis of the
     first split that has one gives the normal form: prefix + the remainder's normal form.
+    When no split has one, KnownSuffixAnalyzer's answer is read (`_known_suffix_normal_form`).
     """
     units = _prefix_units()
     if units is None or not _RU_LOWER_WORD.fullmatch(base):
         return None
-    known_prefix, unknown_prefix, word_splits = units
+    known_prefix, unknown_prefix, word_splits, known_suffix = units
     if next(known_prefix.possible_splits(base), None) is not None:  # type: ignore[attr-defined]
         return None
     morph = _morph()
@@ -169,7 +171,50 @@ def _unknown_prefix_normal_form(base: str) -> str | None:
             for para_id, idx in parses:
                 if dictionary.build_tag_info(para_id, idx).is_productive():
                     return prefix + dictionary.build_normal_form(para_id, idx, fixed)
-    return None
+    return _known_suffix_normal_form(base, known_suffix)
+
+
+def _known_suffix_normal_form(base: str, unit: Any) -> str | None:
+    """The normal form pymorphy3 gives a word when, as `_unknown_prefix_normal_form` found,
+    every unit before KnownSuffixAnalyzer found nothing and P(tag | word) is 0 for every tag;
+    None when that unit finds nothing (the full parse then takes its course).
+
+    `KnownSuffixAnalyzer.parse` (pymorphy3/units/by_analogy.py) walks the paradigm prefixes
+    the word starts with and, for each, the word's endings from the longest, looking each up
+    in that prefix's suffix DAWG; every productive analysis adds its count to the prefix's
+    total, and each new (word, tag, paradigm) becomes a candidate, until an ending has
+    counted something. Candidates are ranked by count / prefix total (a stable sort,
+    highest first), and the estimator keeps that order when every P(tag | word) is 0. This
+    does the same walk, but builds the normal form of the first best candidate only,
+    instead of one per candidate, and no Parse objects.
+    """
+    if len(base) < unit.min_word_length:
+        return None
+    dictionary, substitutes = unit.dict, unit.morph.char_substitutes
+    totals = [1] * len(unit._paradigm_prefixes)
+    seen: set[tuple[str, object, int]] = set()
+    found: list[tuple[int, str, int, int, int]] = []  # count, word, paradigm, form, prefix
+    for prefix_id, _prefix, suffixes in unit._possible_prefixes(base):
+        for cut in unit._prediction_splits:
+            start, end = base[:-cut], base[-cut:]
+            for fixed_end, parses in suffixes.similar_items(end, substitutes):
+                fixed = start + fixed_end
+                for count, para_id, idx in parses:
+                    tag = dictionary.build_tag_info(para_id, idx)
+                    if not tag.is_productive():
+                        continue
+                    totals[prefix_id] += count
+                    key = (fixed, tag, para_id)
+                    if key not in seen:
+                        seen.add(key)
+                        found.append((count, fixed, para_id, idx, prefix_id))
+            if totals[prefix_id] > 1:
+                break
+    if not found:
+        return None
+    scores = [count / totals[prefix_id] * unit.score_multiplier for count, *_, prefix_id in found]
+    _count, fixed, para_id, idx, _prefix_id = found[scores.index(max(scores))]
+    return str(dictionary.build_normal_form(para_id, idx, fixed))
 
 
 def normalize_en(word: str) -> str:
