@@ -45,7 +45,8 @@ class Analysis:
 
 @cache
 def ruleset() -> RuleSet:
-    """The topic rules from data/ (loaded and validated once per process)."""
+    """The topic rules and legal-reference patterns (`nlp.rules.rules_dir()`, loaded and
+    validated once per process)."""
     return load_rules()
 
 
@@ -110,7 +111,7 @@ def warm_up() -> None:
 
 def _add_legal(pipeline: Language) -> None:
     pipeline.add_pipe("kuzet_legal")
-    legal.initialize_legal(pipeline)
+    legal.initialize_legal(pipeline, patterns=ruleset().legal)
 
 
 def clean(text: str) -> str:

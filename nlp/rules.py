@@ -28,6 +28,7 @@ from typing import Any
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PATTERNS_DIR = DATA_DIR / "patterns"
 LEXICONS_DIR = DATA_DIR / "lexicons"
+LEGAL_FILE = "legal.jsonl"
 TOPIC_LABELS = ("sogi", "hate_crime", "anti_discrimination")
 RULE_LANGS = ("ru", "kk", "en", "any")
 _KEYS = {"id", "label", "lang", "weight", "pattern", "near", "window", "effect", "comment"}
@@ -58,19 +59,25 @@ class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     thresholds: dict[str, float] = field(default_factory=dict)
     version: str = "empty"
+    #: the legal-reference patterns (`legal.jsonl`), as `nlp.components.legal` reads them
+    legal: list[dict[str, Any]] = field(default_factory=list)
 
     def for_lang(self, lang: str) -> list[Rule]:
         """The rules that apply to texts in `lang`."""
         return [r for r in self.rules if r.lang in (lang, "any")]
 
 
-def rules_version(*dirs: Path) -> str:
-    """Hash of every file under the given directories (names and bytes), 12 hex digits."""
+def rules_version(*dirs: Path, files: tuple[Path, ...] = ()) -> str:
+    """Hash of every file under the given directories, then of the given `files` (names and
+    bytes), 12 hex digits."""
     digest = hashlib.sha256()
     for directory in dirs:
         for path in sorted(p for p in directory.rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(directory.parent)).encode())
             digest.update(b"\0" + path.read_bytes() + b"\0")
+    for path in files:
+        digest.update(str(path.relative_to(path.parent.parent)).encode())
+        digest.update(b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
 
 
@@ -172,8 +179,19 @@ def rules_dir() -> Path:
     return Path(os.environ.get("KUZET_PATTERNS_DIR") or PATTERNS_DIR)
 
 
+def legal_patterns_path(patterns_dir: Path | None = None) -> Path:
+    """The legal-reference patterns: `legal.jsonl` in the rules directory (`rules_dir()`)
+    when it has one, else the project's own (`data/patterns/legal.jsonl`)."""
+    path = (patterns_dir or rules_dir()) / LEGAL_FILE
+    return path if path.is_file() else PATTERNS_DIR / LEGAL_FILE
+
+
 def load_rules(patterns_dir: Path | None = None, lexicons_dir: Path = LEXICONS_DIR) -> RuleSet:
-    """Load and validate every topic rule file and the thresholds (default: `rules_dir()`)."""
+    """Load and validate every topic rule file, the thresholds and the legal-reference
+    patterns (default: `rules_dir()`). The version hashes all of them, the legal patterns
+    too where they come from outside the directory (`legal_patterns_path`)."""
+    from nlp.components.legal import load_legal_patterns
+
     patterns_dir = patterns_dir or rules_dir()
     if not patterns_dir.is_dir():
         raise RuleError(f"{patterns_dir}: the topic rules directory does not exist")
@@ -184,8 +202,18 @@ def load_rules(patterns_dir: Path | None = None, lexicons_dir: Path = LEXICONS_D
         if (patterns_dir / f"{label}.jsonl").exists()
         for rule in load_rule_file(patterns_dir / f"{label}.jsonl", seen)
     ]
+    legal_path = legal_patterns_path(patterns_dir)
+    try:
+        legal = load_legal_patterns(legal_path)
+    except ValueError as exc:  # names the file and line
+        raise RuleError(str(exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise RuleError(f"{legal_path}: cannot read: {reason}") from exc
+    outside = () if legal_path.parent == patterns_dir else (legal_path,)
     return RuleSet(
         rules=rules,
         thresholds=load_thresholds(patterns_dir / "topics.toml"),
-        version=rules_version(patterns_dir, lexicons_dir),
+        version=rules_version(patterns_dir, lexicons_dir, files=outside),
+        legal=legal,
     )

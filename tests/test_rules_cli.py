@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nlp.pipeline import build_nlp, ruleset
-from nlp.rules import PATTERNS_DIR
+from nlp.rules import PATTERNS_DIR, legal_patterns_path, load_rules, rules_version
 from tests.conftest import SAMPLE
 from tests.test_cli import one_error_line
 
@@ -92,3 +92,50 @@ def test_eval_of_an_empty_corpus_is_an_error(run, tmp_path: Path) -> None:
     result = run("eval", str(broken))
     assert result.exit_code == 1
     assert f"1 bad lines, the first: {broken}:1:" in one_error_line(result)
+
+
+def test_legal_patterns_come_from_the_rules_directory_when_it_has_them(
+    run, rules_copy: Path
+) -> None:
+    text = "Законопроект № 123-VIII рассмотрен; проект ЗЮЗ-77 тоже."
+    before = json.loads(run("classify", text).stdout)["legal"]
+    assert [ref["number"] for ref in before if ref["label"] == "BILL_NUMBER"] == ["123-VIII"]
+    pattern = {
+        "id": "legal.bill.test",
+        "label": "BILL_NUMBER",
+        "lang": "ru",
+        "regex": r"проект\s+(?P<number>ЗЮЗ-\d+)",
+    }
+    _append(rules_copy / "legal.jsonl", json.dumps(pattern, ensure_ascii=False))
+    ruleset.cache_clear()
+    build_nlp.cache_clear()
+    after = json.loads(run("classify", text).stdout)["legal"]
+    assert "ЗЮЗ-77" in [ref["number"] for ref in after if ref["label"] == "BILL_NUMBER"]
+
+
+def test_a_broken_legal_pattern_file_in_the_rules_directory_is_one_error_line(
+    run, rules_copy: Path
+) -> None:
+    path = rules_copy / "legal.jsonl"
+    number = _append(path, '{"id": "legal.x", "label": "BILL_NUMBER", "lang": "ru"}')
+    result = run("classify", TEXT)
+    assert result.exit_code == 1
+    assert f"{path}:{number}:" in one_error_line(result)
+
+
+def test_the_rules_version_covers_the_legal_patterns_wherever_they_come_from(
+    tmp_path: Path,
+) -> None:
+    own = tmp_path / "own"
+    shutil.copytree(PATTERNS_DIR, own)
+    lexicons = PATTERNS_DIR.parent / "lexicons"
+    with_legal = load_rules(own).version
+    (own / "legal.jsonl").write_text(
+        (own / "legal.jsonl").read_text("utf-8") + "\n", "utf-8"
+    )  # a blank line: the same patterns, other bytes
+    assert load_rules(own).version != with_legal
+    (own / "legal.jsonl").unlink()  # none here: the project's are used, and hashed
+    assert legal_patterns_path(own) == PATTERNS_DIR / "legal.jsonl"
+    without = load_rules(own).version
+    assert without != rules_version(own, lexicons)
+    assert without == rules_version(own, lexicons, files=(PATTERNS_DIR / "legal.jsonl",))

@@ -10,7 +10,8 @@ STAGE; each span's `span._.kuzet_ref` is a dict of attributes:
 - STAGE: `{"stage": <code in STAGES>, "date": "YYYY-MM-DD" | None}`, the date being the full date
   nearest to the phrase in the same sentence.
 
-Patterns are data (`data/patterns/legal.jsonl`, read by `load_legal_patterns`): `id`, `label`,
+Patterns are data (`legal.jsonl` in the rules directory, `KUZET_PATTERNS_DIR` or
+`data/patterns`, read by `load_legal_patterns`): `id`, `label`,
 `lang`, `regex` (matched case-insensitively on `doc.text`), `stage` for STAGE, optional
 `comment`. Named groups carry attributes: `article`, `part`, `title`, `number`, `adilet_id`, and
 `code_<code>` (the group that matched names the code). Every pattern runs on every Doc, whatever
@@ -20,7 +21,7 @@ one label keep the longest.
 The component is built empty. Wire it with::
 
     nlp.add_pipe("kuzet_legal")
-    initialize_legal(nlp)  # loads legal.jsonl and months.txt from data/
+    initialize_legal(nlp)  # loads legal.jsonl (nlp.rules.legal_patterns_path) and months.txt
 
 or pass data explicitly: `nlp.get_pipe("kuzet_legal").initialize(patterns=..., months=...)`.
 `nlp.initialize()` without settings leaves loaded patterns in place.
@@ -43,6 +44,7 @@ from spacy.tokens import Doc, Span
 from nlp.anchored import MIN_ANCHOR, AnchoredRegex
 from nlp.dates import MONTHS_PATH, DateFinder, load_months
 from nlp.literals import Locator, fold
+from nlp.rules import legal_patterns_path
 
 PATTERNS_PATH = Path(__file__).resolve().parents[2] / "data" / "patterns" / "legal.jsonl"
 SPANS_KEY = "kuzet_legal"
@@ -319,10 +321,11 @@ def initialize_legal(
     months: dict[str, int] | None = None,
     name: str = "kuzet_legal",
 ) -> LegalRecognizer:
-    """Load the project's patterns and month table (or use those given) into the component."""
+    """Load the legal patterns (`nlp.rules.legal_patterns_path`) and the month table, or use
+    those given, into the component."""
     component = nlp.get_pipe(name)
     component.initialize(
-        patterns=load_legal_patterns() if patterns is None else patterns,
+        patterns=load_legal_patterns(legal_patterns_path()) if patterns is None else patterns,
         months=load_months(MONTHS_PATH) if months is None else months,
     )
     return component
