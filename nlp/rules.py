@@ -205,11 +205,11 @@ def load_rules(patterns_dir: Path | None = None, lexicons_dir: Path = LEXICONS_D
     legal_path = legal_patterns_path(patterns_dir)
     try:
         legal = load_legal_patterns(legal_path)
-    except ValueError as exc:  # names the file and line
-        raise RuleError(str(exc)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:  # (a UnicodeDecodeError is a ValueError too)
         reason = getattr(exc, "strerror", None) or exc
         raise RuleError(f"{legal_path}: cannot read: {reason}") from exc
+    except ValueError as exc:  # names the file and line
+        raise RuleError(str(exc)) from exc
     outside = () if legal_path.parent == patterns_dir else (legal_path,)
     return RuleSet(
         rules=rules,

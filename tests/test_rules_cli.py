@@ -121,6 +121,12 @@ def test_a_broken_legal_pattern_file_in_the_rules_directory_is_one_error_line(
     result = run("classify", TEXT)
     assert result.exit_code == 1
     assert f"{path}:{number}:" in one_error_line(result)
+    path.write_bytes(b'{"id": "legal.\xff"}\n')  # not UTF-8
+    ruleset.cache_clear()
+    build_nlp.cache_clear()
+    result = run("classify", TEXT)
+    assert result.exit_code == 1
+    assert f"{path}: cannot read:" in one_error_line(result)
 
 
 def test_the_rules_version_covers_the_legal_patterns_wherever_they_come_from(
