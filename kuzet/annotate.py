@@ -199,6 +199,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         from nlp.pipeline import warm_up
 
         warm_up()
+        if not gc.isenabled():  # held back (collector_held_back): the pipelines just loaded
+            gc.freeze()  # join the frozen objects, which forked workers never collect (copy)
         return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 

@@ -11,6 +11,7 @@ from functools import cache
 import numpy
 
 from nlp.lexicons import LEXICONS, load_lexicon
+from nlp.text import code_points
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*")
@@ -59,14 +60,10 @@ def _detect(words: list[str], sample: str, hint: str | None) -> str:
     kk_words = sum(1 for w in words if w in kk_markers)
     if sum(1 for w in words if "\u0400" <= w[0] <= "\u04ff") >= len(words) / 2:
         kk_letters = sum(1 for w in words if not _KK_LETTERS.isdisjoint(w))
-        return "kk" if (kk_letters + kk_words) / len(words) >= 0.08 else "ru"
+        return _cyrillic_lang(kk_letters + kk_words, len(words))
     latin_kk = len(_KK_LATIN_WORD.findall(sample)) + kk_words
     english = sum(1 for w in words if w in en_markers)
-    if latin_kk > english and latin_kk / len(words) >= 0.15:
-        return "kk"
-    if len(words) < 3 and hint in LANGS:
-        return hint
-    return "en"
+    return _latin_lang(latin_kk, english, len(words), hint)
 
 
 def segments(text: str, hint: str | None = None) -> list[tuple[str, int, int]]:
@@ -138,13 +135,19 @@ def _paragraph_langs(
         elif len(para) > 20_000:
             langs.append(_paragraph_lang(para, hint))
         elif cyrillic >= word_count / 2:
-            langs.append("kk" if kk / word_count >= 0.08 else "ru")
+            langs.append(_cyrillic_lang(kk, word_count))
         else:
             markers = markers or _marker_counts(lowered, words, bounds)
             kk_words, english = markers[n]
             latin_kk = len(_KK_LATIN_WORD.findall(lowered[start:end])) + kk_words
             langs.append(_latin_lang(latin_kk, english, word_count, hint))
     return langs
+
+
+def _cyrillic_lang(kazakh: int, words: int) -> str:
+    """The Cyrillic branch of `_detect`: Kazakh when words with a Kazakh letter and Kazakh
+    marker words (`kazakh`) are 8 % of `words` or more, else Russian."""
+    return "kk" if kazakh / words >= 0.08 else "ru"
 
 
 def _latin_lang(latin_kk: int, english: int, words: int, hint: str | None) -> str:
@@ -163,7 +166,7 @@ def _words(lowered: str) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, n
     A word is a maximal run of letters (`_flag_table`), so words are told apart by where the
     letter flag changes.
     """
-    codes = _code_points(lowered)
+    codes = code_points(lowered)
     flags = _flags(codes, lowered)
     return (codes, flags, *_word_bounds(flags))
 
@@ -224,17 +227,12 @@ def _marker_words(
     ]
 
 
-def _code_points(text: str) -> numpy.ndarray:
-    """The code points of `text` as an array (lone surrogates included)."""
-    return numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
-
-
 @cache
 def _flag_table() -> numpy.ndarray:
     """`_LETTER`, `_CYRILLIC` and `_KK` bits for each code point of the Basic Multilingual
     Plane; a letter is what `_WORD` takes into a word (`[^\\W\\d_]`)."""
     plane = "".join(map(chr, range(0x10000)))
-    letters = _code_points(re.sub(r"[\W\d_]", "\0", plane)) != 0
+    letters = code_points(re.sub(r"[\W\d_]", "\0", plane)) != 0
     table = numpy.where(letters, _LETTER, 0).astype(numpy.uint8)
     table[0x400:0x500] |= _CYRILLIC
     kk = [ord(c) for c in _KK_LETTERS]
@@ -274,5 +272,5 @@ def _word_keys(codes: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray) -
 def _marker_keys(lexicon: int) -> numpy.ndarray:
     """`_word_keys` of the Kazakh (0) or English (1) marker words, sorted."""
     markers = " ".join(_markers()[lexicon])
-    codes = _code_points(markers)
+    codes = code_points(markers)
     return numpy.unique(_word_keys(codes, *_word_bounds(_flags(codes, markers))))

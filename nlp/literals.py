@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy
 
+from nlp.text import code_points
+
 
 def canonical(char: int) -> int:
     """The code point standing for every character `re` treats as equal to `char` when
@@ -126,7 +128,7 @@ class _Grams:
         n = self.n
         # one number per character (a padding one at the end for the four-character codes);
         # surrogatepass: a lone surrogate is a character of the text like any other
-        points = numpy.frombuffer((text + "\0").encode("utf-32-le", "surrogatepass"), "<u4")
+        points = code_points(text + "\0")
         ids = self.ids[points & 0xFFFF]
         three = (ids[:-3] * n + ids[1:-2]) * n + ids[2:-1]  # the code starting at each position
         at = numpy.flatnonzero(self.first[three])

@@ -19,6 +19,7 @@ from nlp.components import normalizer as _normalizer  # also registers the facto
 from nlp.components import sentences as _sentences  # noqa: F401 - registers kuzet_sentences
 from nlp.components import topics as _topics
 from nlp.rules import RuleSet, load_rules
+from nlp.text import TEXT_KEY
 
 CHUNK_CHARS = 100_000
 #: Longer texts are analysed in their first MAX_CHARS characters (Analysis.truncated says so).
@@ -167,7 +168,7 @@ def analyze(text: str, lang: str | None = None) -> Analysis:
 def _run(pipeline: Language, text: str) -> Any:
     """`pipeline(text)`, with the text left in `user_data` for components that need it."""
     doc = pipeline.make_doc(text)
-    doc.user_data[legal.TEXT_KEY] = text
+    doc.user_data[TEXT_KEY] = text
     for _name, component in pipeline.pipeline:
         doc = component(doc)
     return doc

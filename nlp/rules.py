@@ -71,12 +71,13 @@ def rules_version(*dirs: Path, files: tuple[Path, ...] = ()) -> str:
     """Hash of every file under the given directories, then of the given `files` (names and
     bytes), 12 hex digits."""
     digest = hashlib.sha256()
-    for directory in dirs:
-        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(directory.parent)).encode())
-            digest.update(b"\0" + path.read_bytes() + b"\0")
-    for path in files:
-        digest.update(str(path.relative_to(path.parent.parent)).encode())
+    named = [
+        (path, directory.parent)
+        for directory in dirs
+        for path in sorted(p for p in directory.rglob("*") if p.is_file())
+    ]
+    for path, root in [*named, *((path, path.parent.parent) for path in files)]:
+        digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
 

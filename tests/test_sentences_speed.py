@@ -12,9 +12,9 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 import nlp.kazakh  # noqa: F401 - registers spacy.blank("kk")
-from nlp.components.legal import TEXT_KEY
 from nlp.components.sentences import SentenceSplitter
 from nlp.pipeline import _run, build_nlp
+from nlp.text import TEXT_KEY
 
 # words, punctuation (some of it marks), marks beyond the Basic Multilingual Plane, marks
 # inside words and numbers, and odd characters

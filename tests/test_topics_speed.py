@@ -21,7 +21,6 @@ import pytest
 from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span
 
-from nlp.components import legal
 from nlp.components.topics import (
     MAX_EVIDENCE,
     MAX_REPEATS,
@@ -32,6 +31,7 @@ from nlp.components.topics import (
 )
 from nlp.pipeline import build_nlp, ruleset
 from nlp.rules import TOPIC_LABELS, Rule
+from nlp.text import TEXT_KEY
 
 Range = tuple[int, int]
 
@@ -108,7 +108,7 @@ def _overlaps(span: Range, others: list[Range]) -> bool:
 class _ReferenceSentences:
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        self.text = doc.user_data.get(legal.TEXT_KEY) or doc.text
+        self.text = doc.user_data.get(TEXT_KEY) or doc.text
         if doc.has_annotation("SENT_START"):
             starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
             self.starts = [0, *starts] if not starts or starts[0] else starts
@@ -226,7 +226,7 @@ def _check(lang: str, text: str, with_text_key: bool = True) -> None:
     scorer = pipeline.get_pipe("kuzet_topics")
     doc = pipeline.make_doc(text)
     if with_text_key:
-        doc.user_data[legal.TEXT_KEY] = text
+        doc.user_data[TEXT_KEY] = text
     for name, component in pipeline.pipeline:
         if name == "kuzet_topics":
             break

@@ -44,9 +44,10 @@ from spacy.tokens import Doc, Span
 from nlp.anchored import MIN_ANCHOR, AnchoredRegex
 from nlp.dates import MONTHS_PATH, DateFinder, load_months
 from nlp.literals import Locator, fold
-from nlp.rules import legal_patterns_path
+from nlp.rules import LEGAL_FILE, PATTERNS_DIR, legal_patterns_path
+from nlp.text import doc_text
 
-PATTERNS_PATH = Path(__file__).resolve().parents[2] / "data" / "patterns" / "legal.jsonl"
+PATTERNS_PATH = PATTERNS_DIR / LEGAL_FILE
 SPANS_KEY = "kuzet_legal"
 LABELS = ("ARTICLE", "LAW_TITLE", "ADILET_ID", "BILL_NUMBER", "STAGE")
 LANGS = ("ru", "kk", "en", "any")
@@ -198,16 +199,6 @@ def load_legal_patterns(path: Path = PATTERNS_PATH) -> list[dict[str, Any]]:
         seen[obj["id"]] = number
         patterns.append(obj)
     return patterns
-
-
-#: `doc.user_data` key under which a caller may leave the Doc's text (saves rebuilding it).
-TEXT_KEY = "kuzet_text"
-
-
-def doc_text(doc: Doc) -> str:
-    """The text a Doc was made from: the one `nlp.pipeline` left under TEXT_KEY (no copy to
-    build), else `Doc.text`."""
-    return doc.user_data.get(TEXT_KEY) or doc.text
 
 
 class LegalRecognizer:

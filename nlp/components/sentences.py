@@ -17,7 +17,7 @@ from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from nlp.components.legal import doc_text
+from nlp.text import code_points, doc_text
 
 
 class SentenceSplitter:
@@ -52,7 +52,7 @@ class SentenceSplitter:
         left in `user_data` (`nlp.pipeline._run`), which is the doc's text, else `doc.text`.
         """
         text = doc_text(doc)
-        codes = numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
+        codes = code_points(text)
         bounds = doc.to_array([IDX, SPACY]).view("int64")  # each token's offset, whitespace
         token_starts = numpy.append(bounds[:, 0], len(text))
         first_chars = self.first_chars.take(codes[token_starts[:-1]], mode="clip")

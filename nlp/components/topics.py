@@ -20,8 +20,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp.components.legal import doc_text
 from nlp.rules import TOPIC_LABELS, Rule, RuleSet
+from nlp.text import doc_text
 
 if not Doc.has_extension("kuzet_topics"):
     Doc.set_extension("kuzet_topics", default=None)
@@ -64,13 +64,13 @@ class TopicScorer:
         self.version = ruleset.version
         for rule in ruleset.for_lang(self.nlp.lang):
             self.compiled.rules[rule.id] = rule
+            parts = []
             for index, part in enumerate(rule.parts):
                 key = f"{rule.id}#{index}"
                 self._add(key, _expand(self._token_pattern(part)))
-                self.compiled.keys[self.nlp.vocab.strings[key]] = (rule.id, index)
-            ids = frozenset(
-                self.nlp.vocab.strings[f"{rule.id}#{i}"] for i in range(len(rule.parts))
-            )
+                parts.append(self.nlp.vocab.strings[key])
+                self.compiled.keys[parts[-1]] = (rule.id, index)
+            ids = frozenset(parts)
             for match_id in ids:
                 self.compiled.needs[match_id] = (
                     ids if rule.near and not rule.exclude else frozenset()
