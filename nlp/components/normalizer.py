@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import numpy
-from spacy.attrs import IS_ALPHA, LEMMA, ORTH
+from spacy.attrs import ID, IS_ALPHA, LEMMA, ORTH
 from spacy.language import Language
 from spacy.strings import StringStore
 from spacy.tokens import Doc
@@ -257,16 +257,25 @@ BACKENDS: dict[str, Callable[[str], str]] = {
 
 #: `doc.user_data` key of the words as the search index stores them (see `search_text`).
 SEARCH_KEY = "kuzet_search_text"
+#: Rows the normaliser's table starts with (it doubles as it fills).
+_FIRST_ROWS = 4096
 
 
 class Normalizer:
-    """Writes each token's normalised form to `token.lemma_`, caching by surface form, and
-    the words' search forms to `doc.user_data[SEARCH_KEY]` in the same pass.
+    """Writes each token's normalised form to `token.lemma_`, caching by word form, and the
+    words' search forms to `doc.user_data[SEARCH_KEY]` in the same pass.
 
-    Works on arrays of string hashes (`Doc.to_array` / `Doc.from_array`) rather than Token
-    objects: making a Python Token per word cost more than the normalising itself. The
-    cache maps a surface form's hash to its lemma's hash and, for alphabetic forms (spaCy's
-    `is_alpha`: `str.isalpha`), the form written to the search index.
+    The cache is a table with a row per word form met: its ORTH hash, its lemma's hash and,
+    for alphabetic forms (spaCy's `is_alpha`: `str.isalpha`), the form written to the search
+    index. A word form's row number is kept in its lexeme's `rank`, the slot spaCy gives a
+    lexeme for indexing into tables (word vectors, which our pipelines do not have), so one
+    `Doc.to_array` call finds every token's row and the lemmas and search forms are gathered
+    by array indexing: looking each token up in a dict cost more than normalising the
+    new forms, as every look-up strays to another part of memory. A row counts only when it
+    holds the token's own ORTH: a lexeme no row was made for has spaCy's OOV rank (beyond
+    the table), and one whose rank something else set, or that an earlier table (cleared at
+    CACHE_LIMIT rows) or another normaliser on the same vocabulary gave it, is normalised
+    again and given a new row.
     """
 
     def __init__(self, lang: str) -> None:
@@ -274,28 +283,68 @@ class Normalizer:
             raise ValueError(f"kuzet_normalizer: no normaliser for language {lang!r}")
         self.lang = lang
         self.normalize = BACKENDS[lang]
-        self.entries: dict[int, tuple[int, str | None]] = {}  # ORTH -> (LEMMA, search form)
+        self._clear()
+
+    def _clear(self) -> None:
+        self.size = 0
+        self.orths = numpy.zeros(_FIRST_ROWS, dtype="uint64")
+        self.lemmas = numpy.zeros(_FIRST_ROWS, dtype="uint64")
+        self.forms = numpy.empty(_FIRST_ROWS, dtype=object)  # search form, or None
+        self.has_form = numpy.zeros(_FIRST_ROWS, dtype=bool)
         self.search_forms: dict[str, str] = {}  # lemma -> form for the search index
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             doc.user_data[SEARCH_KEY] = ""
             return doc
-        strings, entries = doc.vocab.strings, self.entries
-        if len(entries) >= CACHE_LIMIT:
-            entries.clear()
-            self.search_forms.clear()
-        lemmas, forms = [], []
-        for orth in doc.to_array(ORTH).tolist():
-            entry = entries.get(orth)
-            if entry is None:
-                entry = entries[orth] = self._entry(strings, strings[orth])
-            lemmas.append(entry[0])
-            if entry[1] is not None:
-                forms.append(entry[1])
-        doc.from_array([LEMMA], numpy.asarray(lemmas, dtype="uint64"))
-        doc.user_data[SEARCH_KEY] = " ".join(forms)
+        if self.size >= CACHE_LIMIT:
+            self._clear()
+        ranks_orths = doc.to_array([ID, ORTH])
+        ranks, orths = ranks_orths[:, 0], ranks_orths[:, 1]
+        known = ranks < self.size
+        rows = numpy.where(known, ranks, 0)
+        known &= self.orths[rows] == orths
+        if not known.all():
+            self._add_rows(doc, rows, known, orths)
+        doc.from_array([LEMMA], self.lemmas[rows])
+        doc.user_data[SEARCH_KEY] = " ".join(self.forms[rows[self.has_form[rows]]].tolist())
         return doc
+
+    def _add_rows(
+        self, doc: Doc, rows: numpy.ndarray, known: numpy.ndarray, orths: numpy.ndarray
+    ) -> None:
+        """Rows for the word forms of the tokens without one (`known` false), written to
+        `rows` there, and the forms' lexemes given their row numbers."""
+        where = numpy.flatnonzero(~known)
+        missing = orths[where].tolist()
+        made = dict.fromkeys(missing, 0)
+        first, count = self.size, len(made)
+        self._reserve(first + count)
+        vocab = doc.vocab
+        strings = vocab.strings
+        lemmas, forms = [], []
+        for row, orth in enumerate(made, first):
+            made[orth] = row
+            vocab[orth].rank = row
+            lemma, form = self._entry(strings, strings[orth])
+            lemmas.append(lemma)
+            forms.append(form)
+        end = first + count
+        self.orths[first:end] = list(made)
+        self.lemmas[first:end] = lemmas
+        self.forms[first:end] = forms
+        self.has_form[first:end] = [form is not None for form in forms]
+        self.size = end
+        rows[where] = [made[orth] for orth in missing]
+
+    def _reserve(self, rows: int) -> None:
+        """Room in the table for `rows` rows (doubling it, at least)."""
+        have = len(self.orths)
+        if rows > have:
+            more = max(have, rows - have)
+            for name in ("orths", "lemmas", "forms", "has_form"):
+                old = getattr(self, name)
+                setattr(self, name, numpy.concatenate((old, numpy.empty_like(old, shape=more))))
 
     def _entry(self, strings: StringStore, text: str) -> tuple[int, str | None]:
         lemma = self.word(text)
