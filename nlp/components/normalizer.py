@@ -315,27 +315,23 @@ class Normalizer:
     ) -> None:
         """Rows for the word forms of the tokens without one (`known` false), written to
         `rows` there, and the forms' lexemes given their row numbers."""
-        where = numpy.flatnonzero(~known)
-        missing = orths[where].tolist()
-        made = dict.fromkeys(missing, 0)
-        first, count = self.size, len(made)
-        self._reserve(first + count)
+        new, which = numpy.unique(orths[~known], return_inverse=True)
+        first, end = self.size, self.size + len(new)
+        self._reserve(end)
+        rows[~known] = which + first
+        self.orths[first:end] = new
         vocab = doc.vocab
         strings = vocab.strings
         lemmas, forms = [], []
-        for row, orth in enumerate(made, first):
-            made[orth] = row
+        for row, orth in enumerate(new.tolist(), first):
             vocab[orth].rank = row
             lemma, form = self._entry(strings, strings[orth])
             lemmas.append(lemma)
             forms.append(form)
-        end = first + count
-        self.orths[first:end] = list(made)
         self.lemmas[first:end] = lemmas
         self.forms[first:end] = forms
         self.has_form[first:end] = [form is not None for form in forms]
         self.size = end
-        rows[where] = [made[orth] for orth in missing]
 
     def _reserve(self, rows: int) -> None:
         """Room in the table for `rows` rows (doubling it, at least)."""
