@@ -24,6 +24,10 @@ from nlp.text import TEXT_KEY
 CHUNK_CHARS = 100_000
 #: Longer texts are analysed in their first MAX_CHARS characters (Analysis.truncated says so).
 MAX_CHARS = 1_000_000
+#: Whitespace-separated chunks whose tokens spaCy's tokenizer keeps for the next time it meets
+#: them (spaCy's default, 10,000, is full after a few dozen news articles; from then on every
+#: chunk is split afresh). About 120 bytes each: at most ~12 MB per pipeline.
+TOKENIZER_CACHE = 100_000
 _TAGS = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[^>\n]{1,300}>", re.I | re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -55,7 +59,8 @@ def ruleset() -> RuleSet:
 def build_nlp(lang: str) -> Language:
     """The pipeline for `ru`, `kk` or `en`: blank tokenizer, normaliser, sentences, topics,
     legal references. Its vocabulary computes only the lexical attributes our components and
-    rules read (`nlp.lexattrs`); Russian `like_num` is spaCy's test, made faster."""
+    rules read (`nlp.lexattrs`); Russian `like_num` is spaCy's test, made faster; the
+    tokenizer keeps up to TOKENIZER_CACHE chunks."""
     if lang not in langid.LANGS:
         raise ValueError(f"no pipeline for language {lang!r} (expected ru, kk or en)")
     if lang == "kk":
@@ -69,6 +74,7 @@ def build_nlp(lang: str) -> Language:
     needed = lexattrs.pattern_attrs(p for rule in ruleset().for_lang(lang) for p in rule.parts)
     pipeline.vocab.lex_attr_getters = lexattrs.lean_getters(getters, needed)
     faster_affixes(pipeline.tokenizer)
+    pipeline.tokenizer.max_cache_size = TOKENIZER_CACHE
     pipeline.add_pipe("kuzet_normalizer")
     pipeline.add_pipe("kuzet_sentences")
     pipeline.add_pipe("kuzet_topics")

@@ -16,7 +16,7 @@ import nlp.kazakh  # noqa: F401 - registers spacy.blank("kk")
 from nlp.affixes import InfixFinditer, SuffixSearch, can_match_letters
 from nlp.components.normalizer import SEARCH_KEY, _dictionary_normal_form, _morph
 from nlp.components.sentences import SentenceSplitter
-from nlp.pipeline import build_nlp, ru_like_num
+from nlp.pipeline import TOKENIZER_CACHE, build_nlp, ru_like_num
 
 TEXTS = {
     "ru": [
@@ -187,3 +187,34 @@ def test_dictionary_normal_form_is_pymorphys() -> None:
             expected = morph.parse(word)[0].normal_form.replace("ё", "е")  # type: ignore[attr-defined]
             assert found == expected, word
     assert known > 300
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_the_larger_tokenizer_cache_gives_the_tokens_of_an_uncached_tokenizer(lang: str) -> None:
+    """More chunks than spaCy's default cache holds, met twice (the second time from the
+    cache): the same tokens as a tokenizer that caches nothing."""
+    pipeline = build_nlp(lang)
+    assert pipeline.tokenizer.max_cache_size == TOKENIZER_CACHE > 10_000
+    rng = random.Random(7)
+    words = [
+        "закон",
+        "құқық",
+        "law",
+        "ЛГБТ-сообщество",
+        "т.е.",
+        "г.",
+        "12,5",
+        "«суд»",
+        "(ст.",
+        "e.g.",
+    ]
+    ends = ["", ",", ".", ")", "»", "...", "-", ":"]
+    chunks = [f"{rng.choice(words)}{i}{rng.choice(ends)}" for i in range(12_000)]
+    chunks += [rng.choice(words) + rng.choice(ends) for _ in range(2_000)]
+    text = " ".join(chunks)
+    reference = spacy.blank(lang)
+    reference.max_length = len(text) + 1
+    reference.tokenizer.max_cache_size = 0
+    expected = [t.text for t in reference.make_doc(text)]
+    for _ in range(2):
+        assert [t.text for t in pipeline.make_doc(text)] == expected
