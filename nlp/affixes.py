@@ -22,6 +22,9 @@ parsed patterns, as above), the tokenizer's answer for such a string is the stri
 token; `faster_affixes` then also sets `token_match` to `str.isalpha`, which spaCy checks first
 and which ends the affix search for it at once. A tokenizer that already has a `token_match`
 keeps it.
+
+`drop_inert_specials(tokenizer)` removes the one-character special cases that change no token
+but keep spaCy from caching the chunks after them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import re
 from collections.abc import Iterator
 from re import _parser  # the stdlib's regex parser: read-only use, to find edge characters
 from typing import Any
+
+from spacy.attrs import ORTH
 
 #: A character class wider than this is not expanded into a set (the pattern then runs as is).
 MAX_CLASS = 200_000
@@ -297,3 +302,29 @@ def faster_affixes(tokenizer: Any) -> None:
         tokenizer.infix_finditer = InfixFinditer(infix.__self__).finditer
     if tokenizer.token_match is None and letters_stay_whole(tokenizer):
         tokenizer.token_match = str.isalpha
+
+
+def drop_inert_specials(tokenizer: Any) -> list[str]:
+    """Remove the tokenizer's special cases that cannot change a token but stop its cache;
+    returns them.
+
+    spaCy keeps a chunk's tokens for next time only while no special case has been met in
+    the Doc (its `has_special` flag is per Doc, not per chunk), and its base exceptions make
+    special cases of single characters found all over news text: a line break, a tab, a
+    space, the em dash, apostrophes. So most chunks of an article, those after its first
+    paragraph or dash, were split afresh every time. A special case of one character with
+    no attribute but its ORTH gives the tokens the tokenizer gives without it: a
+    one-character string is one token either way, and such a special case only ends affix
+    splitting at a remainder of that one character, which is a token either way. So those
+    go; special cases with attributes (`\\xa0` with its NORM) or of several characters
+    (`т.е.`, `г.`) stay.
+    """
+    rules = tokenizer.rules
+    inert = [
+        key
+        for key, value in rules.items()
+        if len(key) == 1 and value in ([{ORTH: key}], [{"ORTH": key}])
+    ]
+    if inert:
+        tokenizer.rules = {key: value for key, value in rules.items() if key not in inert}
+    return inert

@@ -13,7 +13,7 @@ from spacy.lang.ru import lex_attrs as ru_lex_attrs
 from spacy.language import Language
 
 from nlp import langid, lexattrs
-from nlp.affixes import faster_affixes
+from nlp.affixes import drop_inert_specials, faster_affixes
 from nlp.components import legal
 from nlp.components import normalizer as _normalizer  # also registers the factory
 from nlp.components import sentences as _sentences  # noqa: F401 - registers kuzet_sentences
@@ -60,7 +60,8 @@ def build_nlp(lang: str) -> Language:
     """The pipeline for `ru`, `kk` or `en`: blank tokenizer, normaliser, sentences, topics,
     legal references. Its vocabulary computes only the lexical attributes our components and
     rules read (`nlp.lexattrs`); Russian `like_num` is spaCy's test, made faster; the
-    tokenizer keeps up to TOKENIZER_CACHE chunks."""
+    tokenizer keeps up to TOKENIZER_CACHE chunks, and has no special cases that would stop
+    it keeping them without changing a token (`nlp.affixes.drop_inert_specials`)."""
     if lang not in langid.LANGS:
         raise ValueError(f"no pipeline for language {lang!r} (expected ru, kk or en)")
     if lang == "kk":
@@ -74,6 +75,7 @@ def build_nlp(lang: str) -> Language:
     needed = lexattrs.pattern_attrs(p for rule in ruleset().for_lang(lang) for p in rule.parts)
     pipeline.vocab.lex_attr_getters = lexattrs.lean_getters(getters, needed)
     faster_affixes(pipeline.tokenizer)
+    drop_inert_specials(pipeline.tokenizer)
     pipeline.tokenizer.max_cache_size = TOKENIZER_CACHE
     pipeline.add_pipe("kuzet_normalizer")
     pipeline.add_pipe("kuzet_sentences")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import spacy
-from spacy.attrs import LIKE_NUM
+from spacy.attrs import LIKE_NUM, ORTH
 from spacy.lang.ru.lex_attrs import _num_words as ru_number_words
 from spacy.lang.ru.lex_attrs import like_num as spacy_ru_like_num
 from spacy.language import Language
@@ -218,3 +218,14 @@ def test_the_larger_tokenizer_cache_gives_the_tokens_of_an_uncached_tokenizer(la
     expected = [t.text for t in reference.make_doc(text)]
     for _ in range(2):
         assert [t.text for t in pipeline.make_doc(text)] == expected
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_only_inert_special_cases_are_dropped(lang: str) -> None:
+    stock = spacy.blank(lang).tokenizer.rules
+    ours = build_nlp(lang).tokenizer.rules
+    dropped = set(stock) - set(ours)
+    assert {"\n", "—"} <= dropped
+    assert all(len(key) == 1 and stock[key] == [{ORTH: key}] for key in dropped)
+    assert "\xa0" in ours  # it has a NORM
+    assert all(ours[key] == stock[key] for key in ours)
