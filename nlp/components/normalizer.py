@@ -16,7 +16,6 @@ from typing import Any
 import numpy
 from spacy.attrs import ID, IS_ALPHA, LEMMA, ORTH
 from spacy.language import Language
-from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
@@ -322,12 +321,21 @@ class Normalizer:
         self.orths[first:end] = new
         vocab = doc.vocab
         strings = vocab.strings
-        lemmas, forms = [], []
+        add, normalize, search_forms = strings.add, self.normalize, self.search_forms
+        lemmas: list[int] = []
+        forms: list[str | None] = []
         for row, orth in enumerate(new.tolist(), first):
             vocab[orth].rank = row
-            lemma, form = self._entry(strings, strings[orth])
-            lemmas.append(lemma)
-            forms.append(form)
+            text = strings[orth]
+            lemma = normalize(text) or text.lower()
+            lemmas.append(add(lemma))
+            if text.isalpha():  # the words the search index holds
+                form = search_forms.get(lemma)
+                if form is None:
+                    form = search_forms[lemma] = search_form(lemma, self.lang)
+                forms.append(form)
+            else:
+                forms.append(None)
         self.lemmas[first:end] = lemmas
         self.forms[first:end] = forms
         self.has_form[first:end] = [form is not None for form in forms]
@@ -341,15 +349,6 @@ class Normalizer:
             for name in ("orths", "lemmas", "forms", "has_form"):
                 old = getattr(self, name)
                 setattr(self, name, numpy.concatenate((old, numpy.empty_like(old, shape=more))))
-
-    def _entry(self, strings: StringStore, text: str) -> tuple[int, str | None]:
-        lemma = self.word(text)
-        if not text.isalpha():
-            return strings.add(lemma), None
-        form = self.search_forms.get(lemma)
-        if form is None:
-            form = self.search_forms[lemma] = search_form(lemma, self.lang)
-        return strings.add(lemma), form
 
     def word(self, text: str) -> str:
         """Normalise one word outside a Doc (for search queries)."""
