@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 import spacy
@@ -14,7 +15,7 @@ from spacy.language import Language
 
 import nlp.kazakh  # noqa: F401 - registers spacy.blank("kk")
 from nlp.affixes import InfixFinditer, SuffixSearch, can_match_letters
-from nlp.components.normalizer import SEARCH_KEY, _dictionary_normal_form, _morph
+from nlp.components.normalizer import SEARCH_KEY, _dictionary_normal_form, _en_stemmer, _morph
 from nlp.components.sentences import SentenceSplitter
 from nlp.pipeline import TOKENIZER_CACHE, build_nlp, ru_like_num
 
@@ -229,3 +230,20 @@ def test_only_inert_special_cases_are_dropped(lang: str) -> None:
     assert all(len(key) == 1 and stock[key] == [{ORTH: key}] for key in dropped)
     assert "\xa0" in ours  # it has a NORM
     assert all(ours[key] == stock[key] for key in ours)
+
+
+def test_english_search_forms_use_the_compiled_stemmer_and_its_stems_are_snowballs() -> None:
+    import spacy_lookups_data
+    import srsly
+    import Stemmer
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    stemmer = _en_stemmer()
+    assert isinstance(stemmer, Stemmer.Stemmer)  # PyStemmer installed, not the pure one
+    table = srsly.read_gzip_json(
+        Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    )
+    words = sorted({w.lower() for pair in table.items() for w in pair if w.isascii()})[::5]
+    assert len(words) > 10_000
+    pure = EnglishStemmer()
+    assert [stemmer.stemWord(w) for w in words] == [pure.stemWord(w) for w in words]

@@ -234,6 +234,8 @@ def normalize_kk(word: str) -> str:
 
 @cache
 def _en_stemmer() -> object:
+    """Snowball's English stemmer: snowballstemmer hands out PyStemmer's compiled one (about
+    100 times faster than its own pure-Python code, the same algorithm and stems)."""
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")
