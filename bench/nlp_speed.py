@@ -2,7 +2,7 @@
 full annotate step against spaCy's bare tokenizer and spaCy's stock pymorphy3 lemmatizer.
 
 Not a test: it prints figures and PASS/FAIL against the targets, all measured in one run.
-    python bench/nlp_speed.py [--docs 2000] [--corpus dev.jsonl] [--workers 2] [--runs 2]
+    python bench/nlp_speed.py [--docs 2000] [--corpus dev.jsonl] [--workers 2] [--runs 3]
                               [--json OUT]
 
 The texts (`bench/nlp_texts.py`) are generated at run time from a word-frequency model of the
@@ -62,7 +62,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import nlp_texts  # noqa: E402 - bench/ is not a package
 
-RUNS = 2
+RUNS = 3
 LANGS = ("ru", "kk", "en")
 TARGETS = {"macro": 0.90, "topic": 0.85, "kk": 0.80, "tok": 0.25, "lemma": 3.0, "mb": 600.0}
 WARM_UP = "Депутаты Мажилиса одобрили закон. Мәжіліс заңды қабылдады. The bill passed."
