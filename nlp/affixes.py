@@ -304,9 +304,8 @@ def faster_affixes(tokenizer: Any) -> None:
         tokenizer.token_match = str.isalpha
 
 
-def drop_inert_specials(tokenizer: Any) -> list[str]:
-    """Remove the tokenizer's special cases that cannot change a token but stop its cache;
-    returns them.
+def drop_inert_specials(tokenizer: Any) -> None:
+    """Remove the tokenizer's special cases that cannot change a token but stop its cache.
 
     spaCy keeps a chunk's tokens for next time only while no special case has been met in
     the Doc (its `has_special` flag is per Doc, not per chunk), and its base exceptions make
@@ -327,4 +326,3 @@ def drop_inert_specials(tokenizer: Any) -> list[str]:
     ]
     if inert:
         tokenizer.rules = {key: value for key, value in rules.items() if key not in inert}
-    return inert

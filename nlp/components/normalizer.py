@@ -316,10 +316,11 @@ class Normalizer:
     ) -> None:
         """Rows for the word forms of the tokens without one (`known` false), written to
         `rows` there, and the forms' lexemes given their row numbers."""
-        new, which = numpy.unique(orths[~known], return_inverse=True)
+        missing = ~known
+        new, which = numpy.unique(orths[missing], return_inverse=True)
         first, end = self.size, self.size + len(new)
         self._reserve(end)
-        rows[~known] = which + first
+        rows[missing] = which + first
         self.orths[first:end] = new
         vocab = doc.vocab
         strings = vocab.strings
